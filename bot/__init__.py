@@ -1,0 +1,1 @@
+"""Telegram front end. Knows Telegram, nothing about tensors."""

@@ -1,0 +1,1 @@
+"""Everything that turns images into images. Knows images, nothing about Telegram."""

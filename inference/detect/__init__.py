@@ -1,0 +1,1 @@
+"""Face detectors with five landmarks, each behind `inference.types.FaceDetector`."""

@@ -1,0 +1,1 @@
+"""Nobody: the command line and the one settings object shared by bot/, inference/ and models/."""
