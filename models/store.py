@@ -129,10 +129,10 @@ class ModelStore:
             raise ModelCorrupt(f"{model.name}: got sha256 {digest[:12]}…, manifest says {model.sha256[:12]}…")
         target = self.cache_dir / model.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as tmp:
-            with open(source, "rb") as src:
-                shutil.copyfileobj(src, tmp, 1 << 20)
-        os.replace(tmp.name, target)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as dst, open(source, "rb") as src:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        os.replace(tmp, target)
         self._verified.pop(model.name, None)
         return target
 
