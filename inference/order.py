@@ -10,8 +10,9 @@ import numpy as np
 def reading_order(boxes: Sequence[np.ndarray]) -> list[int]:
     """Indices of `boxes` (x1, y1, x2, y2) in reading order; deterministic for the same input.
 
-    A face joins the current row when its centre lies within half a median face height of the row's first
-    face; group photos have staggered rows, so a fixed pixel band would split or merge them wrongly.
+    Faces sorted by centre height form one row until the next centre is more than half a median face height
+    below the previous one. Chaining (rather than a band around the row's first face) keeps a staggered back
+    row of a group photo together; a fixed pixel band would split or merge rows depending on image size.
     """
     if not boxes:
         return []
@@ -22,7 +23,7 @@ def reading_order(boxes: Sequence[np.ndarray]) -> list[int]:
     by_y = sorted(range(len(arr)), key=lambda i: (cy[i], cx[i]))
     rows: list[list[int]] = []
     for i in by_y:
-        if rows and cy[i] - cy[rows[-1][0]] <= band:
+        if rows and cy[i] - cy[rows[-1][-1]] <= band:
             rows[-1].append(i)
         else:
             rows.append([i])
