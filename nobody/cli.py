@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from models import ModelError
-from nobody import cmd_analyze, cmd_models
+from nobody import cmd_analyze, cmd_anonymize, cmd_models
 from nobody.errors import CliError
 
 Command = Callable[[argparse.Namespace], int]
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     cmd_models.register(sub)
     cmd_analyze.register(sub)
+    cmd_anonymize.register(sub)
     return parser
 
 

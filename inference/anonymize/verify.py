@@ -1,0 +1,81 @@
+"""Check one replaced face: still a face, no longer the same person, same gender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference.analyze import FaceAnalyzer
+from inference.attributes import identity_distance
+from inference.attributes.embedding import SAME_PERSON_BELOW
+from inference.types import Detection, Face
+
+# dlib calls two photos the same person below 0.6; the margin keeps borderline results out.
+MARGIN = 0.05
+MIN_IOU = 0.3  # the re-detected face must sit where the original was
+
+
+@dataclass(frozen=True)
+class Verdict:
+    redetected: bool
+    distance: float | None
+    gender_kept: bool | None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.redetected and self.gender_kept and self.distance is not None and self.distance > THRESHOLD)
+
+    @property
+    def reason(self) -> str:
+        if not self.redetected:
+            return "result not detected as a face"
+        if self.distance is None or self.distance <= THRESHOLD:
+            return f"still too similar to the original (distance {self.distance:.2f} <= {THRESHOLD:.2f})"
+        if not self.gender_kept:
+            return "gender changed"
+        return "ok"
+
+
+THRESHOLD = SAME_PERSON_BELOW + MARGIN
+
+
+class Verifier:
+    def __init__(self, analyzer: FaceAnalyzer) -> None:
+        self.analyzer = analyzer
+
+    def check(self, image: np.ndarray, original: Face) -> Verdict:
+        found = self.redetect(image, original.box)
+        if found is None:
+            return Verdict(False, None, None)
+        reference = original.embedding
+        if reference is None:
+            raise ValueError("the original face needs its identity embedding (analyze with embeddings=True)")
+        distance = identity_distance(self.analyzer.embedding.embed(image, found), reference)
+        gender = self.analyzer.age_gender.predict(image, found).gender
+        return Verdict(True, distance, gender == original.gender)
+
+    def redetect(self, image: np.ndarray, box: np.ndarray) -> Detection | None:
+        """Run the detector on a window around `box` and return the detection that overlaps it best."""
+        x1, y1, x2, y2 = (float(v) for v in box)
+        pad = 0.6 * max(x2 - x1, y2 - y1)
+        h, w = image.shape[:2]
+        cx1, cy1 = int(max(0, x1 - pad)), int(max(0, y1 - pad))
+        cx2, cy2 = int(min(w, x2 + pad)), int(min(h, y2 + pad))
+        crop = np.ascontiguousarray(image[cy1:cy2, cx1:cx2])
+        offset = np.array([cx1, cy1], np.float32)
+        best, best_iou = None, MIN_IOU
+        for det in self.analyzer.detector.detect(crop):
+            moved = Detection(det.box + np.tile(offset, 2), det.score, det.landmarks + offset)
+            overlap = iou(moved.box, box)
+            if overlap >= best_iou:
+                best, best_iou = moved, overlap
+        return best
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
