@@ -25,6 +25,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("name")
     p.set_defaults(handler=_path)
 
+    p = msub.add_parser("fit-directions", help="fit the generator's latent attribute directions (cached)")
+    p.add_argument("--samples", type=int, default=None, help="generated faces to measure (default 1500)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_fit_directions)
+
+    p = msub.add_parser("build-donors", help="pre-generate the labelled donor bank (cached; speeds up anonymize)")
+    p.add_argument("--per-cell", type=int, default=2, help="donors per gender x age x head-turn cell")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_build_donors)
+
 
 def _list(_args: argparse.Namespace) -> int:
     store = get_settings().store()
@@ -55,4 +65,32 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def _path(args: argparse.Namespace) -> int:
     print(get_settings().store().path(args.name))
+    return 0
+
+
+def _progress(label: str):  # type: ignore[no-untyped-def]
+    def report(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 20) == 0:
+            print(f"{label}: {done}/{total}", file=sys.stderr)
+
+    return report
+
+
+def _fit_directions(args: argparse.Namespace) -> int:
+    from inference.generate import default_path, fit_directions
+    from inference.generate.directions import DEFAULT_SAMPLES
+
+    store = get_settings().store()
+    samples = args.samples or DEFAULT_SAMPLES
+    directions = fit_directions(store, samples, args.seed, progress=_progress("measured"))
+    print(f"fitted {len(directions.names)} directions on {samples} faces -> {default_path(store)}")
+    return 0
+
+
+def _build_donors(args: argparse.Namespace) -> int:
+    from inference.anonymize.bank import build_bank
+
+    store = get_settings().store()
+    out = build_bank(store, per_cell=args.per_cell, seed=args.seed, progress=_progress("donors"))
+    print(f"donor bank -> {out}")
     return 0

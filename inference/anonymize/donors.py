@@ -26,6 +26,10 @@ class DonorFace:
     matched: bool  # every attribute within tolerance of the target
 
 
+class DonorUnavailable(RuntimeError):
+    """No donor could be produced for this face (the caller falls back to blur)."""
+
+
 class DonorSource(Protocol):
     def donor(self, face: Face, seed: int) -> DonorFace: ...
 
@@ -47,5 +51,8 @@ class GeneratedDonors:
         return self._generator
 
     def donor(self, face: Face, seed: int) -> DonorFace:
-        made = self.generator.generate(TargetSpec.from_face(face), seed)
+        try:
+            made = self.generator.generate(TargetSpec.from_face(face), seed)
+        except RuntimeError as exc:  # e.g. no measurable face in the bounded tries
+            raise DonorUnavailable(str(exc)) from exc
         return DonorFace(made.rgb, made.landmarks68, made.age, made.gender, f"generated:{seed}", made.accepted)

@@ -10,20 +10,23 @@ Read top to bottom:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
 
 from inference.analyze import FaceAnalyzer
+from inference.anonymize.bank import BankDonors
 from inference.anonymize.composite import blend, protect_boxes
-from inference.anonymize.donors import DonorFace, DonorSource, GeneratedDonors
+from inference.anonymize.donors import DonorFace, DonorSource, DonorUnavailable
 from inference.anonymize.obscure import obscure
 from inference.anonymize.verify import Verdict, Verifier
 from inference.swap import ClassicalSwapper, FaceSwapper
 from inference.types import Face
 
 Mode = Literal["replace", "blur", "pixelate", "solid"]
+log = logging.getLogger(__name__)
 MAX_DONORS = 3  # tries per face before the blur fallback: each costs a generation + a swap + a check
 
 
@@ -68,7 +71,7 @@ class Anonymizer:
 
     @classmethod
     def from_analyzer(cls, analyzer: FaceAnalyzer) -> Anonymizer:
-        return cls(analyzer, GeneratedDonors(analyzer.store), ClassicalSwapper())
+        return cls(analyzer, BankDonors(analyzer.store), ClassicalSwapper())
 
     def run(
         self,
@@ -104,7 +107,11 @@ class Anonymizer:
     ) -> tuple[np.ndarray, np.ndarray]:
         verdict: Verdict | None = None
         for attempt in range(MAX_DONORS if verify else 1):
-            donor = self.donors.donor(face, _donor_seed(seed, face.number, attempt))
+            try:
+                donor = self.donors.donor(face, _donor_seed(seed, face.number, attempt))
+            except DonorUnavailable as exc:  # never leave the face as it was: blur it below
+                log.warning("face %d: no donor (%s)", face.number, exc)
+                continue
             swapped = self.swapper.swap(image, face.landmarks68, donor.rgb, donor.landmarks68)
             candidate = blend(image, swapped.image, swapped.mask, protect)
             _record_donor(outcome, donor, attempt)
@@ -115,7 +122,7 @@ class Anonymizer:
             outcome.gender_kept = verdict.gender_kept
             if verdict.ok:
                 return candidate, swapped.mask
-        outcome.mode, outcome.fallback = "blur", verdict.reason if verdict else "no donor"
+        outcome.mode, outcome.fallback = "blur", verdict.reason if verdict else "no donor could be generated"
         return _obscure(image, face, "blur", protect)
 
 
