@@ -34,3 +34,14 @@ def load_rgb(path: Path) -> np.ndarray:
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     assert bgr is not None, path
     return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+@pytest.fixture(scope="session")
+def tiny_directions(store: ModelStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Latent directions fitted on a few generated faces (about a minute): good enough to steer gender and
+    age coarsely in tests. Written to a temp dir, never into the model cache the product uses."""
+    from inference.generate import fit_directions
+
+    path = tmp_path_factory.mktemp("directions") / "tiny.npz"
+    fit_directions(store, n_samples=96, seed=3, out_path=path)
+    return path

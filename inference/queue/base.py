@@ -2,6 +2,8 @@
 
 `submit` stores the input and returns an id at once; `wait` returns the finished `JobOutput` or raises
 `JobError` (the job's own error, e.g. a bad image) / `JobFailed` (it crashed or kept failing) / `TimeoutError`.
+`submit` raises `JobError("unknown_kind")` for a job that does not exist and `QueueFull` when too many wait.
+`make_backend(settings)` in `inference.queue` picks the implementation (embedded, or arq when NOBODY_REDIS_URL is set).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class JobBackend(Protocol):
 
     async def status(self, job_id: str) -> JobStatus: ...
 
-    async def queue_depth(self) -> int: ...
+    async def queue_depth(self) -> int: ...  # jobs waiting for a job process (not those running)
+
+    async def ready(self) -> tuple[bool, str]: ...  # models loaded / Redis and a worker reachable; reason if not
 
     async def close(self) -> None: ...

@@ -1,0 +1,47 @@
+"""The portable aging engine: the classic forensic shape-and-texture transform, driven by age prototypes.
+
+For a face at age a aged to age b: its landmarks move by the prototype shape change C_shape(b) - C_shape(a)
+(craniofacial growth: the lower face lengthens, the nose grows, the eyes sit relatively higher), the face is
+warped onto the new layout, and the prototype skin change C_tex(b) - C_tex(a), defined on a shape-free face, is
+warped onto the same layout and added in CIELAB. The person's own pixels stay underneath, which is what keeps
+identity; the added change is an average over many generated people, which is what limits how "individual"
+the new wrinkles, stubble or brows can look.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inference.aging.base import AgedFace, AlignedFace
+from inference.aging.morph import morph
+from inference.aging.prototypes import AgePrototypes
+from inference.swap.color import is_grayscale
+
+
+class PrototypeAgeEditor:
+    name = "prototype"
+
+    def __init__(self, prototypes: AgePrototypes, shape_gain: float = 1.0, texture_gain: float = 1.0) -> None:
+        self.prototypes = prototypes
+        self.shape_gain = shape_gain
+        self.texture_gain = texture_gain
+
+    def edit(self, face: AlignedFace, target_age: float) -> AgedFace:
+        size = face.size
+        shape, texture = self.prototypes.delta(face.age, target_age, face.p_male)
+        new = np.asarray(face.landmarks68, np.float64) + self.shape_gain * shape * size
+        moved = morph(face.image, face.landmarks68, new)
+        change = self._texture_on(texture, new, size)
+        if is_grayscale(face.image):
+            change[..., 1:] = 0.0  # a grey photo stays grey
+        lab = cv2.cvtColor(moved.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB) + self.texture_gain * change
+        lab[..., 0] = np.clip(lab[..., 0], 0.0, 100.0)
+        rgb = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0
+        return AgedFace(np.clip(np.rint(rgb), 0, 255).astype(np.uint8), new)
+
+    def _texture_on(self, texture: np.ndarray, landmarks: np.ndarray, size: int) -> np.ndarray:
+        """The shape-free texture change warped onto `landmarks` in a frame of `size` pixels."""
+        t = self.prototypes.texture_size
+        src = self.prototypes.mean_shape * t
+        return morph(np.ascontiguousarray(texture, np.float32), src, landmarks * (t / size), out_size=size)

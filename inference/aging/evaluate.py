@@ -1,0 +1,148 @@
+"""Measured evaluation of aging: generated children and adults (fixed seeds) plus real adult photos.
+
+- children (generated, measured 5-12) aged to 20, 30 and 40: age error |estimated - target| of the result;
+- adults (generated, and every face of the real photos) aged +10, +20, +30: identity distance to the input
+  (dlib, same person < 0.6) and age error.
+Generated subjects come from `DonorGenerator` with seeds far from the prototype build's, so the engine is never
+judged on the people it learned from. Every subject's strip goes onto one contact sheet PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from inference.aging.pipeline import Ager, AgingResult
+from inference.attributes.embedding import SAME_PERSON_BELOW
+from inference.generate.donor import DonorGenerator
+from inference.generate.target import TargetSpec
+from inference.types import Gender
+
+CHILD_AGES = (5, 7, 9, 11, 6, 8, 10, 12)
+CHILD_TARGETS = (20, 30, 40)
+ADULT_AGES = (25, 30, 35, 40)
+ADULT_STEPS = (10, 20, 30)
+SEED = 7000
+REAL_PHOTOS = ("t1.jpg", "Tom_Hanks_54745.png")
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Row:
+    subject: str  # "child 7 F (seed 7003)", "t1.jpg #2"
+    kind: str  # "child" / "adult"
+    input_age: float
+    target: float
+    estimated: float | None
+    distance: float | None
+
+    @property
+    def age_error(self) -> float | None:
+        return None if self.estimated is None else abs(self.estimated - self.target)
+
+
+def generated_subjects(donors: DonorGenerator, ages: Sequence[int], seed: int) -> list[tuple[str, np.ndarray]]:
+    out = []
+    for k, age in enumerate(ages):
+        gender: Gender = "female" if k % 2 == 0 else "male"
+        donor = donors.generate(TargetSpec(gender=gender, age=float(age)), seed + k)
+        out.append((f"{gender[0].upper()} {age} (seed {seed + k})", donor.rgb))
+    return out
+
+
+def _rows(label: str, kind: str, result: AgingResult) -> list[Row]:
+    return [Row(label, kind, result.face.age, r.target, r.estimated_age, r.identity_distance) for r in result.results]
+
+
+def run_subject(
+    ager: Ager, label: str, kind: str, rgb: np.ndarray, number: int | None = None
+) -> tuple[list[Row], np.ndarray]:
+    if kind == "child":
+        result = ager.run(rgb, CHILD_TARGETS, number)
+    else:
+        face = ager.analyzer.analyze(rgb)
+        start = next(f for f in face if number is None or f.number == number).age
+        result = ager.run(rgb, [round(start + s) for s in ADULT_STEPS], number)
+    return _rows(label, kind, result), result.strip
+
+
+def summarize(rows: Sequence[Row]) -> dict[str, object]:
+    """The two headline numbers and their context."""
+    child = [r.age_error for r in rows if r.kind == "child" and r.age_error is not None]
+    adult10 = [r for r in rows if r.kind == "adult" and round(r.target - r.input_age) == 10]
+    ids10 = [r.distance for r in adult10 if r.distance is not None]
+    adult_err = [r.age_error for r in rows if r.kind == "adult" and r.age_error is not None]
+    return {
+        "child_to_20_40_age_error_median": _median(child),
+        "child_results_measured": f"{len(child)}/{sum(r.kind == 'child' for r in rows)}",
+        "adult_plus10_same_person_share": (sum(d < SAME_PERSON_BELOW for d in ids10) / len(ids10)) if ids10 else None,
+        "adult_plus10_identity_median": _median(ids10),
+        "adult_all_identity_median": _median(
+            [r.distance for r in rows if r.kind == "adult" and r.distance is not None]
+        ),
+        "child_identity_median": _median([r.distance for r in rows if r.kind == "child" and r.distance is not None]),
+        "adult_age_error_median": _median(adult_err),
+    }
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return round(float(np.median(kept)), 3) if kept else None
+
+
+def contact_sheet(strips: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
+    """Strips stacked with a caption line above each (left-aligned, padded to the widest)."""
+    caption_h, gap = 24, 6
+    width = max(s.shape[1] for _, s in strips)
+    height = sum(s.shape[0] + caption_h + gap for _, s in strips)
+    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=16)
+    y = 0
+    for label, strip in strips:
+        draw.text((8, y + 3), label, fill=(0, 0, 0), font=font)
+        canvas.paste(Image.fromarray(strip), (0, y + caption_h))
+        y += strip.shape[0] + caption_h + gap
+    return np.asarray(canvas)
+
+
+def evaluate(
+    ager: Ager,
+    donors: DonorGenerator,
+    images: Sequence[tuple[str, np.ndarray]],
+    log: Log | None = None,
+    children: Sequence[int] = CHILD_AGES,
+    adults: Sequence[int] = ADULT_AGES,
+) -> tuple[list[Row], np.ndarray]:
+    """Every subject's rows and the contact sheet. `images`: (name, RGB) real photos; every face is aged."""
+    rows: list[Row] = []
+    strips: list[tuple[str, np.ndarray]] = []
+    subjects = [("child", *s) for s in generated_subjects(donors, children, SEED)]
+    subjects += [("adult", *s) for s in generated_subjects(donors, adults, SEED + 100)]
+    for kind, label, rgb in subjects:
+        got, strip = run_subject(ager, label, kind, rgb)
+        rows += got
+        strips.append((f"generated {kind} {label}", strip))
+        if log:
+            log(_line(got))
+    for name, rgb in images:
+        for face in ager.analyzer.analyze(rgb):
+            got, strip = run_subject(ager, f"{name} #{face.number}", "adult", rgb, face.number)
+            rows += got
+            strips.append((f"real {name} #{face.number}", strip))
+            if log:
+                log(_line(got))
+    return rows, contact_sheet(strips)
+
+
+def _line(rows: Sequence[Row]) -> str:
+    cells = [
+        f"{r.target:.0f}->{'?' if r.estimated is None else f'{r.estimated:.0f}'}"
+        f" id {'?' if r.distance is None else f'{r.distance:.2f}'}"
+        for r in rows
+    ]
+    return f"{rows[0].kind:5} {rows[0].subject:26} reads {rows[0].input_age:4.1f} | " + " | ".join(cells)

@@ -1,0 +1,91 @@
+"""Replace mode on the real generator, swapper and estimators: verification, fallback, determinism."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import load_rgb
+
+from inference.analyze import FaceAnalyzer
+from inference.anonymize.composite import protect_boxes
+from inference.anonymize.donors import DonorFace, GeneratedDonors
+from inference.anonymize.pipeline import Anonymizer
+from inference.anonymize.verify import THRESHOLD
+from inference.generate import DonorGenerator
+from inference.swap import ClassicalSwapper
+from inference.types import Face
+from models import ModelStore
+
+
+@pytest.fixture(scope="module")
+def analyzer(store: ModelStore) -> FaceAnalyzer:
+    return FaceAnalyzer(store)
+
+
+@pytest.fixture(scope="module")
+def t1(images_dir: Path) -> np.ndarray:
+    return load_rgb(images_dir / "t1.jpg")
+
+
+@pytest.fixture(scope="module")
+def faces(analyzer: FaceAnalyzer, t1: np.ndarray) -> list[Face]:
+    return analyzer.analyze(t1, embeddings=True)
+
+
+@pytest.fixture(scope="module")
+def generated(store: ModelStore, tiny_directions: Path, analyzer: FaceAnalyzer) -> Anonymizer:
+    donors = GeneratedDonors(store, DonorGenerator(store, directions=tiny_directions))
+    return Anonymizer(analyzer, donors, ClassicalSwapper())
+
+
+class SelfDonors:
+    """A donor that is the target itself: the swap cannot change identity, so verification must refuse it."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.image = image
+
+    def donor(self, face: Face, seed: int) -> DonorFace:
+        return DonorFace(self.image, face.landmarks68, face.age, face.gender, f"self:{seed}", True)
+
+
+def test_unverifiable_swap_falls_back_to_blur(analyzer: FaceAnalyzer, t1: np.ndarray, faces: list[Face]) -> None:
+    anonymizer = Anonymizer(analyzer, SelfDonors(t1), ClassicalSwapper())
+    result = anonymizer.run(t1, keep={1, 2, 4, 5, 6}, faces=faces)
+    outcome = result.faces[2]
+    assert outcome.number == 3 and outcome.mode == "blur"
+    assert outcome.retries == 2  # three donors tried
+    assert outcome.fallback and "too similar" in outcome.fallback
+    inside = protect_boxes(t1.shape, [faces[2].box])
+    assert np.any(result.image[inside] != t1[inside]), "the face was left as it was"
+    kept = protect_boxes(t1.shape, [f.box for f in faces if f.number != 3])
+    assert np.array_equal(result.image[kept], t1[kept])
+
+
+def test_replaced_face_is_verified_and_the_rest_is_bit_identical(
+    generated: Anonymizer, t1: np.ndarray, faces: list[Face]
+) -> None:
+    result = generated.run(t1, keep={1, 2, 3, 5, 6}, seed=7, faces=faces)
+    outcome = result.faces[3]
+    assert outcome.number == 4 and not outcome.kept
+    if outcome.mode == "replace":
+        assert outcome.identity_distance is not None and outcome.identity_distance > THRESHOLD
+        assert outcome.redetected and outcome.gender_kept
+        assert outcome.donor and outcome.donor.startswith("generated:")
+    else:  # a fallback must say why and still hide the face
+        assert outcome.mode == "blur" and outcome.fallback
+    changed = np.any(result.image != t1, axis=2)
+    assert not (changed & (result.mask == 0)).any()
+    kept = protect_boxes(t1.shape, [f.box for f in faces if f.number != 4])
+    assert np.array_equal(result.image[kept], t1[kept])
+
+
+def test_same_seed_same_result_other_seed_other_donor(generated: Anonymizer, t1: np.ndarray, faces: list[Face]) -> None:
+    keep = {1, 2, 3, 4, 6}
+    first = generated.run(t1, keep=keep, seed=11, faces=faces, verify=False)
+    again = generated.run(t1, keep=keep, seed=11, faces=faces, verify=False)
+    other = generated.run(t1, keep=keep, seed=12, faces=faces, verify=False)
+    assert np.array_equal(first.image, again.image)
+    assert first.faces[4].donor == again.faces[4].donor != other.faces[4].donor
+    assert not np.array_equal(first.image, other.image)
