@@ -156,9 +156,14 @@ def test_ttl_deletes_inputs_and_results(runner, backend, worker, store, queue, t
         assert runner.run(backend.status(done_id)).state == JobState.UNKNOWN
         with pytest.raises(JobFailed, match="expired"):
             runner.run(backend.wait(done_id, 5))
+        # A cancelled job (its HTTP client gave up) is dropped at once, upload included.
+        dropped = _submit(runner, idle, "analyze", t1, {})
+        runner.run(idle.cancel(dropped))
+        assert not client.exists(Keys(idle_queue).input(dropped), job_key_prefix + dropped)
+        assert runner.run(idle.queue_depth()) == 0
     finally:
         runner.run(idle.close())
-        clean_redis(idle_queue, [idle_id])
+        clean_redis(idle_queue, _SUBMITTED)
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from inference.aging.align import align_face
+from inference.aging.detail import log_amplitude
 from inference.aging.longitudinal import ChainedMean, anchor_weights, at_anchors, monotone
 from inference.aging.morph import morph
 from inference.aging.prototypes import FORMAT, AgePrototypes, default_path, save_prototypes
@@ -77,12 +78,13 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
 
 
-def aggregate(people: list[Person], anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(shape curves, texture curves, mean shape, coverage) from the collected walks."""
+def aggregate(people: list[Person], anchors: np.ndarray) -> dict[str, np.ndarray]:
+    """Shape, texture and detail curves, the mean shape and the coverage, from the collected walks."""
     t = TEXTURE_SIZE
     mean_shape = np.concatenate([p.landmarks for p in people]).mean(axis=0)
     shape = [ChainedMean(len(anchors), (68, 2)) for _ in range(2)]
     texture = [ChainedMean(len(anchors), (t, t, 3)) for _ in range(2)]
+    detail = [ChainedMean(len(anchors), (t, t)) for _ in range(2)]
     for person in people:
         ages = monotone(person.ages)
         if ages[-1] - ages[0] < MIN_SPAN:
@@ -94,11 +96,15 @@ def aggregate(people: list[Person], anchors: np.ndarray) -> tuple[np.ndarray, np
             [_lab(morph(c, lm * t, mean_shape * t)) for c, lm in zip(person.crops, person.landmarks, strict=True)]
         )
         texture[g].add(at_anchors(free, weights))
-    mask = feathered_mask(mean_shape * t, (t, t), MASK_FOREHEAD, MASK_INSET, MASK_FEATHER)[..., None]
-    shapes = np.stack([s.cumulative() for s in shape])
-    textures = np.stack([x.cumulative() * mask for x in texture])
-    coverage = np.stack([s.counts for s in shape])
-    return shapes, textures, mean_shape, coverage
+        detail[g].add(at_anchors(np.stack([log_amplitude(f[..., 0]) for f in free]), weights))
+    mask = feathered_mask(mean_shape * t, (t, t), MASK_FOREHEAD, MASK_INSET, MASK_FEATHER)
+    return {
+        "shape": np.stack([s.cumulative() for s in shape]),
+        "texture": np.stack([x.cumulative() * mask[..., None] for x in texture]),
+        "detail": np.stack([d.cumulative() * mask for d in detail]),
+        "mean_shape": mean_shape,
+        "coverage": np.stack([s.counts for s in shape]),
+    }
 
 
 def source_key() -> str:
@@ -129,7 +135,7 @@ def build_age_prototypes(
     meter = meter or FaceMeter(store)
     people = collect(gan, meter, directions, n_people, seed, progress, walk_steps)
     anchors = np.array(ANCHORS, np.float64)
-    shapes, textures, mean_shape, coverage = aggregate(people, anchors)
+    curves = aggregate(people, anchors)
     meta = {
         "format": FORMAT,
         "source": source_key(),
@@ -142,6 +148,6 @@ def build_age_prototypes(
         "measured_age_range": [float(min(p.ages.min() for p in people)), float(max(p.ages.max() for p in people))],
         "seconds": round(time.monotonic() - started, 1),
     }
-    protos = AgePrototypes(anchors, shapes, textures, mean_shape, coverage, meta)
+    protos = AgePrototypes(anchors=anchors, meta=meta, **curves)
     save_prototypes(protos, out_path or default_path(store))
     return protos

@@ -3,6 +3,7 @@
 - shape: (2, A, 68, 2) landmark change in the aligned frame, in units of the frame side (see `align`);
 - texture: (2, A, T, T, 3) CIELAB change on a shape-free face (every face warped to `mean_shape` first),
   already multiplied by the face mask, so hair and background never change;
+- detail: (2, A, T, T) change of the log amplitude of fine skin structure on the same shape-free face;
 - index 0 is female, 1 male; `delta(a, b, p_male)` blends the two by the gender probability, because a
   child's gender reading is often unsure and a hard choice would sometimes age a boy into a woman.
 
@@ -28,6 +29,7 @@ class AgePrototypes:
     anchors: np.ndarray  # (A,) years, increasing
     shape: np.ndarray  # (2, A, 68, 2) cumulative landmark change, frame-side units
     texture: np.ndarray  # (2, A, T, T, 3) cumulative CIELAB change, shape-free frame of side T
+    detail: np.ndarray  # (2, A, T, T) cumulative change of the log detail amplitude (see `detail`)
     mean_shape: np.ndarray  # (68, 2) landmarks of the shape-free frame, frame-side units
     coverage: np.ndarray  # (2, A - 1) people behind each anchor-to-anchor step
     meta: dict[str, object]
@@ -43,14 +45,15 @@ class AgePrototypes:
         t = (a - self.anchors[j - 1]) / (self.anchors[j] - self.anchors[j - 1])
         return (1 - t) * curve[j - 1].astype(np.float32) + t * curve[j].astype(np.float32)
 
-    def delta(self, age: float, target: float, p_male: float) -> tuple[np.ndarray, np.ndarray]:
-        """(shape change (68, 2), texture change (T, T, 3)) from `age` to `target`, gender-blended."""
+    def delta(self, age: float, target: float, p_male: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(shape (68, 2), texture (T, T, 3), log detail gain (T, T)) changes from `age` to `target`,
+        gender-blended."""
         weights = (1.0 - p_male, p_male)
-        shape = sum(w * (self._at(self.shape[g], target) - self._at(self.shape[g], age)) for g, w in enumerate(weights))
-        texture = sum(
-            w * (self._at(self.texture[g], target) - self._at(self.texture[g], age)) for g, w in enumerate(weights)
-        )
-        return np.asarray(shape, np.float64), np.asarray(texture, np.float32)
+
+        def change(curves: np.ndarray) -> np.ndarray:
+            return sum(w * (self._at(curves[g], target) - self._at(curves[g], age)) for g, w in enumerate(weights))
+
+        return change(self.shape).astype(np.float64), change(self.texture), change(self.detail)
 
 
 def default_path(store: ModelStore) -> Path:
@@ -66,6 +69,7 @@ def save_prototypes(protos: AgePrototypes, path: Path) -> None:
             anchors=protos.anchors.astype(np.float32),
             shape=protos.shape.astype(np.float32),
             texture=protos.texture.astype(np.float16),  # smooth averages: half precision loses nothing visible
+            detail=protos.detail.astype(np.float16),
             mean_shape=protos.mean_shape.astype(np.float32),
             coverage=protos.coverage.astype(np.int32),
             meta=np.array(json.dumps(protos.meta)),
@@ -82,6 +86,7 @@ def load_prototypes(path: Path) -> AgePrototypes:
             anchors=data["anchors"].astype(np.float64),
             shape=data["shape"].astype(np.float32),
             texture=data["texture"].astype(np.float32),
+            detail=data["detail"].astype(np.float32),
             mean_shape=data["mean_shape"].astype(np.float64),
             coverage=data["coverage"].astype(np.int64),
             meta=meta,

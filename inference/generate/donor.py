@@ -2,9 +2,12 @@
 
 One try: draw a pool of w from the seed and start from the one the linear models already place nearest the
 target; measure its cheap preview; steer along the fitted directions, re-measuring the preview after each step
-(a closed loop: the models are linear, the generator and the age scale are not); synthesize at 1024 px; measure
-that with the same estimators as the target; accept when every attribute is within tolerance. Tries are bounded;
-when none is accepted the closest donor is returned with `accepted=False` and the misses listed.
+(a closed loop: the models are linear, the generator and the age scale are not); synthesize at 1024 px and
+measure that with the same estimators as the target; if it misses, take one more step from that measurement and
+synthesize again. Accept when every target attribute is within tolerance. Tries are bounded; when none is
+accepted the closest donor is returned with `accepted=False` and its misses listed.
+
+Not thread-safe: the compiled OpenVINO models and onnxruntime sessions are shared; use one generator per worker.
 """
 
 from __future__ import annotations

@@ -23,9 +23,10 @@ from inference.generate.stylegan import SIZE, SYNTHESIS_BIN, StyleGAN, to_uint8
 CUT_NODE = "LeakyRelu_542"  # output of the synthesis block at 128 px (256 channels) in the pinned IR
 FEATURES, PREVIEW = 256, 128
 MEASURE_SIZE = 256  # the preview is upsampled to this before measuring; estimators were checked at this size
-HEAD_FILE = "mobilestylegan-preview128-head.npy"
-HEAD_IMAGES, HEAD_PSI, HEAD_SEED = 24, 0.8, 7
-HEAD_PIXEL_STEP = 5  # every 5th pixel of each image: 24 x 3277 rows is plenty for 257 unknowns
+# 12 faces fit the head as well as 24 (held-out PSNR 25.1 vs 24.9 dB on 6 faces) at half the one-time cost.
+HEAD_IMAGES, HEAD_PSI, HEAD_SEED = 12, 0.8, 7
+HEAD_FILE = f"mobilestylegan-preview128-head{HEAD_IMAGES}.npy"  # a new recipe gets a new cache file
+HEAD_PIXEL_STEP = 5  # every 5th pixel of each image: 12 x 3277 rows is plenty for 257 unknowns
 HEAD_RIDGE = 1e-3
 
 

@@ -134,17 +134,30 @@ class ArqBackend:
             return JobStatus(job_id, JobState.RUNNING)
         return JobStatus(job_id, JobState.QUEUED if queued else JobState.UNKNOWN)
 
-    async def queue_depth(self) -> int:
-        """Jobs waiting for a worker: arq's queue holds running jobs too, marked by their in-progress keys."""
+    async def cancel(self, job_id: str) -> None:
+        """Drop a job no worker has taken: out of the queue, its upload deleted. A worker taking it at this very
+        moment finds the upload gone and ends it as expired; a running job is left to finish."""
         redis = await self._conn()
-        ids = await redis.zrange(self._keys.queue, 0, -1)
+        if await redis.exists(in_progress_key_prefix + job_id):
+            return
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self._keys.queue, job_id)
+            pipe.delete(job_key_prefix + job_id, self._keys.input(job_id))
+            await pipe.execute()
+
+    async def queue_depth(self) -> int:
+        """Jobs waiting for a worker. arq's queue also holds running jobs (they have an in-progress key) and expired
+        ones (no job key; arq drops them when a worker next looks): neither is waiting."""
+        redis = await self._conn()
+        ids = [job_id.decode() for job_id in await redis.zrange(self._keys.queue, 0, -1)]
         if not ids:
             return 0
         async with redis.pipeline(transaction=False) as pipe:
             for job_id in ids:
-                pipe.exists(in_progress_key_prefix + job_id.decode())
-            running = await pipe.execute()
-        return len(ids) - sum(running)
+                pipe.exists(job_key_prefix + job_id)
+                pipe.exists(in_progress_key_prefix + job_id)
+            flags = await pipe.execute()
+        return sum(1 for alive, running in zip(flags[::2], flags[1::2], strict=True) if alive and not running)
 
     async def ready(self) -> tuple[bool, str]:
         try:

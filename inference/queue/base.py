@@ -45,6 +45,8 @@ class JobBackend(Protocol):
 
     async def status(self, job_id: str) -> JobStatus: ...
 
+    async def cancel(self, job_id: str) -> None: ...  # best effort: a job still queued never runs; a running one ends
+
     async def queue_depth(self) -> int: ...  # jobs waiting for a job process (not those running)
 
     async def ready(self) -> tuple[bool, str]: ...  # models loaded / Redis and a worker reachable; reason if not

@@ -85,6 +85,11 @@ class EmbeddedBackend:
             error = str(job.task.exception())
         return JobStatus(job_id, job.state, error)
 
+    async def cancel(self, job_id: str) -> None:
+        job = self._jobs.get(job_id)
+        if job is not None and job.state == JobState.QUEUED and job.task is not None:
+            job.task.cancel()  # still waiting for a process: nothing has started, nothing to undo
+
     async def queue_depth(self) -> int:
         return len(self._queued)
 

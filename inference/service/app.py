@@ -59,11 +59,14 @@ async def _job(request: web.Request) -> web.StreamResponse:
     kind = request.match_info["kind"]
     settings, backend, metrics = request.app[SETTINGS], request.app[BACKEND], request.app[METRICS]
     started = time.monotonic()
+    job_id = None
     try:
         upload = await read_upload(request, settings.max_bytes)
         job_id = await backend.submit(kind, upload.image, upload.options)
         output = await backend.wait(job_id, settings.request_timeout)
     except (ApiError, JobError, ImageError, QueueFull, JobFailed, TimeoutError) as exc:
+        if isinstance(exc, TimeoutError) and job_id is not None:
+            await backend.cancel(job_id)  # nobody can collect it now: don't let it hold a place in the queue
         status, code, message = _classify(exc)
         metrics.observe(kind, _outcome(status), time.monotonic() - started, code)
         headers = {"Retry-After": str(metrics.retry_after())} if status == 503 else None
