@@ -67,6 +67,15 @@ async def one_request(session: aiohttp.ClientSession, url: str, image: bytes, op
         return
 
 
+async def calibrate(base: str, kind: str, image: bytes, options: str, runs: int = 3) -> float:
+    """Median latency of lone requests: what one job costs on this machine right now, without queueing."""
+    tally = Tally()
+    async with aiohttp.ClientSession() as session:
+        for _ in range(runs):
+            await one_request(session, f"{base}/v1/{kind}", image, options, tally)
+    return statistics.median(tally.latencies) if tally.latencies else float("nan")
+
+
 async def load(base: str, kind: str, image: bytes, options: str, requests: int, concurrency: int) -> None:
     tally = Tally()
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -143,6 +152,8 @@ def main() -> None:
         image = args.image.read_bytes()
         options = {"analyze": "{}", "anonymize": args.anonymize_options, "age": '{"targets": [30]}'}
         for kind in args.kinds.split(","):
+            alone = asyncio.run(calibrate(base, kind, image, options[kind]))
+            print(f"{kind:10} one request alone: {alone:.2f} s (median of 3); load avg {os.getloadavg()[0]:.1f}")
             asyncio.run(load(base, kind, image, options[kind], args.requests, args.concurrency))
     finally:
         for proc in procs:

@@ -61,14 +61,7 @@ class NobodyProcess:
 
     def wait_computing(self, timeout: float = 60.0) -> int:
         """Wait until one of its job processes uses the CPU (a job is inside the models); returns its pid."""
-        before = {pid: _cpu_ticks(pid) for pid in self.job_processes()}
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for pid, ticks in before.items():
-                if _cpu_ticks(pid) >= ticks + 2:  # 2 clock ticks (20 ms) of work since we started looking
-                    return pid
-            time.sleep(0.01)
-        raise AssertionError(f"no job process started computing within {timeout:.0f} s")
+        return wait_computing(self.job_processes(), timeout)
 
     def kill(self) -> None:
         """SIGKILL this process only (its job processes must then die on their own)."""
@@ -95,6 +88,18 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def wait_computing(pids: list[int], timeout: float = 60.0) -> int:
+    """Wait until one of these processes uses the CPU; returns its pid."""
+    before = {pid: _cpu_ticks(pid) for pid in pids}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid, ticks in before.items():
+            if _cpu_ticks(pid) >= ticks + 2:  # 2 clock ticks (20 ms) of work since we started looking
+                return pid
+        time.sleep(0.01)
+    raise AssertionError(f"no job process started computing within {timeout:.0f} s")
 
 
 def _cpu_ticks(pid: int) -> int:

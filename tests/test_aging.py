@@ -4,6 +4,8 @@ paste-back, the strip, the CLI on a real photo, and the direction of the age cha
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from conftest import load_rgb
 from inference.aging.base import AgedFace, AlignedFace
 from inference.aging.build import build_age_prototypes
 from inference.aging.engine import PrototypeAgeEditor
+from inference.aging.evaluate import photo_size
 from inference.aging.longitudinal import ChainedMean, anchor_weights, at_anchors, monotone
 from inference.aging.pipeline import Ager, NoFace, pick_face
 from inference.aging.prototypes import AgePrototypes, default_path, load_prototypes
@@ -23,7 +26,7 @@ from inference.sheet import face_crop
 from models import ModelStore
 
 TINY_PEOPLE = 4  # walks: two per gender
-TINY_WALK = (2.0, 8.0, 16.0, 26.0, 38.0, 52.0)
+TINY_WALK = (0.0, 8.0, 16.0, 26.0, 40.0)  # predicted years from each child start
 
 
 # ----- pure logic -----
@@ -64,12 +67,19 @@ def directions_file(tiny_directions: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def prototypes(store: ModelStore, gan: StyleGAN, meter: FaceMeter, directions_file: Path) -> AgePrototypes:
-    """Built into the store's cache path, where the CLI and the jobs look for them."""
+def prototypes_file(gan: StyleGAN, meter: FaceMeter, directions_file: Path, store, tmp_path_factory) -> Path:
+    """A tiny build in a temp dir: never into the store's cache, which may be a developer's real one."""
+    path = tmp_path_factory.mktemp("age-prototypes") / "age-prototypes.npz"
     build_age_prototypes(
-        store, TINY_PEOPLE, seed=5, directions=directions_file, gan=gan, meter=meter, walk_ages=TINY_WALK
-    )
-    return load_prototypes(default_path(store))
+        store, TINY_PEOPLE, seed=5, out_path=path, directions=directions_file, gan=gan, meter=meter,
+        walk_steps=TINY_WALK,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def prototypes(prototypes_file: Path) -> AgePrototypes:
+    return load_prototypes(prototypes_file)
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +98,8 @@ def hanks(images_dir: Path) -> np.ndarray:
 
 
 # ----- engine contract -----
-def test_prototypes_file_is_small_and_complete(store: ModelStore, prototypes: AgePrototypes) -> None:
-    assert default_path(store).stat().st_size < 8_000_000
+def test_prototypes_file_is_small_and_complete(prototypes_file: Path, prototypes: AgePrototypes) -> None:
+    assert prototypes_file.stat().st_size < 8_000_000
     a = len(prototypes.anchors)
     assert prototypes.shape.shape == (2, a, 68, 2) and prototypes.texture.shape[:2] == (2, a)
     assert np.all(np.diff(prototypes.anchors) > 0)
@@ -151,7 +161,7 @@ def test_unknown_face_number_is_refused(ager: Ager, hanks) -> None:
 
 def test_generated_child_gets_older(ager: Ager, store: ModelStore, gan, meter, directions_file: Path) -> None:
     donors = DonorGenerator(store, directions_file, gan=gan, meter=meter)
-    child = donors.generate(TargetSpec(gender="female", age=7.0), seed=7001).rgb
+    child = photo_size(donors.generate(TargetSpec(gender="female", age=7.0), seed=7001).rgb)  # 1024 px: see there
     result = ager.run(child, [30])
     start, aged = result.face.age, result.results[0].estimated_age
     assert start < 14, f"the generated child reads {start:.1f}"
@@ -160,12 +170,15 @@ def test_generated_child_gets_older(ager: Ager, store: ModelStore, gan, meter, d
 
 
 # ----- command line -----
-def test_cli_ages_a_real_photo(store: ModelStore, prototypes, images_dir: Path, tmp_path: Path, monkeypatch) -> None:
+def test_cli_ages_a_real_photo(store: ModelStore, prototypes_file: Path, images_dir: Path, tmp_path: Path, monkeypatch):
     from nobody import cli
     from nobody.settings import get_settings
 
-    monkeypatch.setenv("NOBODY_MODEL_DIR", str(store.cache_dir))
-    monkeypatch.setenv("NOBODY_MODEL_MIRROR", ":".join(map(str, store.mirrors)))
+    cache = tmp_path / "cache"  # a fresh cache holding only the tiny prototypes; weights come from the mirrors
+    default_path(ModelStore(cache)).parent.mkdir(parents=True)
+    shutil.copy(prototypes_file, default_path(ModelStore(cache)))
+    monkeypatch.setenv("NOBODY_MODEL_DIR", str(cache))
+    monkeypatch.setenv("NOBODY_MODEL_MIRROR", os.pathsep.join(map(str, [*store.mirrors, store.cache_dir])))
     get_settings.cache_clear()
     try:
         report = tmp_path / "report.json"

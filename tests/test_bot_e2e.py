@@ -45,7 +45,12 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # One job process (each loads every model) and a generous job timeout: replacing faces takes minutes on a
     # busy 2-core machine, and a job past job_timeout is killed by the pool.
     return Settings(
-        model_dir=Path(cache), model_mirror=mirrors, bot_token="4242:TEST-token_for_tests", workers=1, job_timeout=900
+        model_dir=Path(cache),
+        model_mirror=mirrors,
+        bot_token="4242:TEST-token_for_tests",
+        workers=1,
+        job_timeout=1500,
+        bot_job_timeout=1500,
     )
 
 
@@ -174,7 +179,7 @@ def test_anonymize_keeps_chosen_faces_bit_identical(
             kept = {int(text.split()[1]) for text in buttons(markup) if text.startswith("✅")}
             assert kept == {2, 5}
             await fake.press(alice, sheet, buttons(markup)["Done ✔"])
-            doc_call = await fake.wait_for(lambda c: c.method == "sendDocument" or is_apology(c), timeout=900)
+            doc_call = await fake.wait_for(lambda c: c.method == "sendDocument" or is_apology(c), timeout=1500)
             assert doc_call.method == "sendDocument", doc_call.params.get("text")
             result_photo = next(c for c in fake.calls_to("sendPhoto") if "Done" in c.params.get("caption", ""))
             save("bot_result.jpg", result_photo.files["photo"].data)

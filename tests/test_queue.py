@@ -8,6 +8,7 @@ job whose process keeps dying, and one arq gave up on, both ending as errors.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
 import time
@@ -26,6 +27,7 @@ from service_procs import (
     nobody_env,
     redis_client,
     unique_queue,
+    wait_computing,
     wait_until,
 )
 
@@ -190,6 +192,15 @@ def test_embedded_and_redis_give_identical_outputs(runner, backend, worker, embe
     assert via_redis.image == in_process.image
     assert via_redis.report == in_process.report
     assert via_redis.content_type == in_process.content_type
+
+
+def test_embedded_retries_a_job_whose_process_died(runner, embedded, t1) -> None:  # type: ignore[no-untyped-def]
+    job_id = _submit(runner, embedded, "analyze", t1, {"sheet": False})
+    busy = wait_computing([p.pid for p in multiprocessing.active_children() if p.name == "nobody-job"])
+    os.kill(busy, signal.SIGKILL)
+    out = runner.run(embedded.wait(job_id, 120))  # run again by the other process (or the restarted one)
+    assert len(out.report["faces"]) == 6
+    assert runner.run(embedded.status(job_id)).state == JobState.DONE
 
 
 SOLO_TIMEOUT = 20  # job timeout of the one-process workers (busy CI machines); arq's lock lasts timeout + 12 s

@@ -158,10 +158,16 @@ async def _anonymize(chat: Chat, sid: str, reply: int | None) -> None:
         await status.show(problem_text(lang, exc, svc))
         await _back_to_selection(chat, sid)
         return
+    async with state.lock(sid):  # before the result (and its 🎲 button) is shown
+        current = await state.load(sid)
+        if current is not None:
+            current.stage = "done"
+            await state.save(current)
     changed = len(session.faces) - len(session.keep)
-    summary = t(
-        lang, "result_summary", changed=changed, mode_verb=t(lang, f"verb_{session.mode}"), kept=len(session.keep)
-    )
+    summary = t(lang, f"result_{session.mode}", changed=changed, kept=len(session.keep))
+    fallbacks = [f["number"] for f in output.report.get("faces", []) if f.get("fallback")]
+    if session.mode == "replace" and fallbacks:  # no convincing new face was found for these: they were blurred
+        summary += "\n" + t(lang, "fallback_blur", faces=", ".join(map(str, fallbacks)))
     preview = output.extra.get("preview", output.image)
     async with chat_action(chat):
         await chat.bot.send_photo(
@@ -178,11 +184,6 @@ async def _anonymize(chat: Chat, sid: str, reply: int | None) -> None:
             disable_content_type_detection=True,
         )
     await status.delete()
-    async with state.lock(sid):
-        current = await state.load(sid)
-        if current is not None:
-            current.stage = "done"
-            await state.save(current)
     log.info("anonymized a photo: %d changed, %d kept", changed, len(session.keep))
 
 

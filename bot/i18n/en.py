@@ -87,6 +87,7 @@ MESSAGES: dict[str, str] = {
     "result_blur": "Done: {changed} face(s) blurred, {kept} kept.",
     "result_pixelate": "Done: {changed} face(s) pixelated, {kept} kept.",
     "result_solid": "Done: {changed} face(s) covered, {kept} kept.",
+    "fallback_blur": "Face(s) {faces}: no convincing new face was found, so they were blurred instead.",
     "result_file": "Full-quality file (PNG): everything except the changed faces is identical to your photo.",
     "sheet_done": "Processing with faces kept: {kept}",
     "sheet_cancelled": "Cancelled. The photo is deleted.",

@@ -86,6 +86,7 @@ MESSAGES: dict[str, str] = {
     "result_blur": "완료! 얼굴 {changed}개를 흐리게 처리하고, {kept}개는 그대로 두었어요.",
     "result_pixelate": "완료! 얼굴 {changed}개를 모자이크 처리하고, {kept}개는 그대로 두었어요.",
     "result_solid": "완료! 얼굴 {changed}개를 단색으로 가리고, {kept}개는 그대로 두었어요.",
+    "fallback_blur": "{faces}번 얼굴은 자연스러운 새 얼굴을 찾지 못해서 대신 흐리게 처리했어요.",
     "result_file": "원본 화질 파일(PNG)이에요. 바뀐 얼굴을 빼고는 보내 주신 사진과 똑같아요.",
     "sheet_done": "처리 중이에요. 남길 얼굴: {kept}",
     "sheet_cancelled": "취소했어요. 사진은 삭제했어요.",

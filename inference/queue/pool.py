@@ -96,12 +96,17 @@ def _die_with_parent() -> None:
 
 
 class _Process:
-    """One job process and the parent's end of its pipe. Used by one thread at a time (the pool sees to it)."""
+    """One job process and the parent's end of its pipe; `restart` swaps in a fresh process under the same object.
+    Used by one thread at a time (the pool sees to it)."""
 
     def __init__(self, settings: Settings, threads: int) -> None:
+        self._args = (settings, threads)
+        self._start()
+
+    def _start(self) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, settings, threads), name="nobody-job", daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, *self._args), name="nobody-job", daemon=True)
         self.process.start()
         child.close()
         self.spawned = time.monotonic()
@@ -109,13 +114,21 @@ class _Process:
         self.load_error: str | None = None
         self.load_s: float | None = None  # how long spawning and loading the models took
 
+    def restart(self) -> None:
+        old = self.process.pid
+        self.stop()
+        self._start()
+        log.warning("job process %s replaced by %s", old, self.process.pid)
+
     def poll_loaded(self) -> bool:
         """Non-blocking: has the process reported its models loaded? Only call while no job uses it."""
+        if not self.process.is_alive():  # died while idle or loading (OOM killer, an operator): start afresh
+            self.restart()
         try:
             if not self.loaded and self.conn.poll(0):
                 self._take_ready()
-        except (EOFError, OSError):  # died while loading: the first job finds out and replaces it
-            self.loaded, self.load_error = True, "a job process died while loading models"
+        except (EOFError, OSError):  # died just now: restarted on the next look
+            return False
         return self.loaded
 
     def call(self, job: tuple[str, bytes, dict[str, Any] | None], timeout: float) -> Reply:
@@ -144,18 +157,14 @@ class ProcessPool:
     def __init__(self, settings: Settings, size: int | None = None) -> None:
         self.size = max(1, size or settings.workers)
         self.timeout = settings.job_timeout
-        self._settings = settings
-        self._threads_each = max(1, len(os.sched_getaffinity(0)) // self.size)
-        self._procs = [self._spawn() for _ in range(self.size)]
+        threads_each = max(1, len(os.sched_getaffinity(0)) // self.size)
+        self._procs = [_Process(settings, threads_each) for _ in range(self.size)]
         self._idle: asyncio.Queue[_Process] = asyncio.Queue()
         for proc in self._procs:
             self._idle.put_nowait(proc)
         self._busy: set[_Process] = set()
         self._callers = ThreadPoolExecutor(self.size, thread_name_prefix="nobody-pool")
         self._closed = False
-
-    def _spawn(self) -> _Process:
-        return _Process(self._settings, self._threads_each)
 
     async def run(
         self,
@@ -170,45 +179,35 @@ class ProcessPool:
         self._busy.add(proc)
         if started:
             started()
-        loop = asyncio.get_running_loop()
-        call = loop.run_in_executor(self._callers, self._call, proc, (kind, data, options))
+        call = asyncio.get_running_loop().run_in_executor(self._callers, self._call, proc, (kind, data, options))
         try:
-            _, reply = await asyncio.shield(call)
+            reply = await asyncio.shield(call)
         except asyncio.CancelledError:
             # The process is still busy with this job: give it back only once it has answered.
-            call.add_done_callback(lambda fut: self._give_back(proc, fut))
+            call.add_done_callback(lambda _: self._give_back(proc))
             raise
-        self._give_back(proc, call)
+        self._give_back(proc)
         return _unpack(reply)
 
-    def _call(self, proc: _Process, job: tuple[str, bytes, dict[str, Any] | None]) -> tuple[_Process, Reply]:
-        """In a helper thread: run the job; on timeout or death, replace the process. Returns the process to reuse."""
-        if not proc.process.is_alive():  # died while idle (OOM killer, an operator): use a fresh one instead
-            proc.stop()
-            proc = self._replace(proc)
+    def _call(self, proc: _Process, job: tuple[str, bytes, dict[str, Any] | None]) -> Reply:
+        """In a helper thread: run the job; after a timeout or a death, the process is restarted."""
+        if not proc.process.is_alive():  # died while idle (OOM killer, an operator): a fresh one takes the job
+            proc.restart()
         started = time.monotonic()
         try:
-            return proc, proc.call(job, self.timeout)
+            return proc.call(job, self.timeout)
         except TimeoutError:
             reply: Reply = ("failed", f"the {job[0]} job timed out after {time.monotonic() - started:.0f} s")
         except Exception:  # it died (EOF, broken pipe), or its pipe is in an unknown state: never reuse it
             reply = ("crashed", f"the {job[0]} job's process died")
-        proc.stop()
-        return self._replace(proc), reply
+        if not self._closed:
+            proc.restart()
+        return reply
 
-    def _replace(self, proc: _Process) -> _Process:
-        if self._closed:
-            return proc
-        fresh = self._spawn()
-        self._procs = [fresh if p is proc else p for p in self._procs]
-        log.warning("job process %s replaced by %s", proc.process.pid, fresh.process.pid)
-        return fresh
-
-    def _give_back(self, proc: _Process, call: asyncio.Future[tuple[_Process, Reply]]) -> None:
-        """Back to the idle queue: the process that ran the job, or its replacement if `_call` made one."""
+    def _give_back(self, proc: _Process) -> None:
         self._busy.discard(proc)
-        if not self._closed and not call.cancelled() and call.exception() is None:
-            self._idle.put_nowait(call.result()[0])
+        if not self._closed:
+            self._idle.put_nowait(proc)
 
     def ready(self) -> tuple[bool, str]:
         """Have all processes loaded their models? Busy ones are not asked: their pipe belongs to the job's thread."""

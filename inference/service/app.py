@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import logging
 import math
 import time
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from inference.image_io import ImageError
 from inference.jobs import JobError, JobOutput
@@ -22,6 +25,8 @@ from inference.queue.base import JobBackend, JobFailed, QueueFull
 from inference.service.metrics import ServiceMetrics
 from inference.service.upload import ApiError, read_upload
 from nobody.settings import Settings
+
+log = logging.getLogger(__name__)
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 BACKEND = web.AppKey("backend", JobBackend)
@@ -36,6 +41,7 @@ STATUS = {
     "no_face": 422,
     "unavailable": 501,
     "queue_full": 503,
+    "expired": 503,  # the upload waited longer than job_ttl for a worker: overloaded
     "failed": 500,
     "timeout": 504,
 }
@@ -64,9 +70,10 @@ async def _job(request: web.Request) -> web.StreamResponse:
         upload = await read_upload(request, settings.max_bytes)
         job_id = await backend.submit(kind, upload.image, upload.options)
         output = await backend.wait(job_id, settings.request_timeout)
-    except (ApiError, JobError, ImageError, QueueFull, JobFailed, TimeoutError) as exc:
+    except (ApiError, JobError, ImageError, QueueFull, JobFailed, TimeoutError, RedisError) as exc:
         if isinstance(exc, TimeoutError) and job_id is not None:
-            await backend.cancel(job_id)  # nobody can collect it now: don't let it hold a place in the queue
+            with contextlib.suppress(RedisError):
+                await backend.cancel(job_id)  # nobody can collect it now: don't let it hold a place in the queue
         status, code, message = _classify(exc)
         metrics.observe(kind, _outcome(status), time.monotonic() - started, code)
         headers = {"Retry-After": str(metrics.retry_after())} if status == 503 else None
@@ -86,6 +93,9 @@ def _classify(exc: Exception) -> tuple[int, str, str]:
             return 503, "queue_full", "Too many photos are waiting; please try again shortly."
         case TimeoutError():
             return 504, "timeout", "The job did not finish in time."
+        case RedisError():
+            log.warning("job queue unavailable: %s", exc)
+            return 503, "queue_unavailable", "The job queue is unavailable; please try again shortly."
     return 500, "failed", str(exc) or "The job failed."
 
 
@@ -138,6 +148,9 @@ async def _json_errors(request: web.Request, handler: Any) -> web.StreamResponse
             raise
         code = exc.reason.lower().replace(" ", "_")
         return error_response(exc.status, code, exc.reason)
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)  # a bug: the traceback, never the upload
+        return error_response(500, "internal", "Internal error.")
 
 
 async def _healthz(_request: web.Request) -> web.Response:
