@@ -1,1 +1,0 @@
-"""The conversations: anonymize (photo → face sheet → keep/replace → result), aging, settings."""

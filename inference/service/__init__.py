@@ -1,1 +1,0 @@
-"""`nobody serve`: the HTTP API (aiohttp) in front of a `JobBackend`; see openapi.yaml and the README."""
