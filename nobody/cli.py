@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from models import ModelError
-from nobody import cmd_analyze, cmd_anonymize, cmd_eval, cmd_models
+from nobody import cmd_age, cmd_analyze, cmd_anonymize, cmd_bot, cmd_eval, cmd_models, cmd_service
 from nobody.errors import CliError
 
 Command = Callable[[argparse.Namespace], int]
@@ -21,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd_models.register(sub)
     cmd_analyze.register(sub)
     cmd_anonymize.register(sub)
+    cmd_age.register(sub)
+    cmd_bot.register(sub)
+    cmd_service.register(sub)
     cmd_eval.register(sub)
     return parser
 

@@ -6,6 +6,7 @@ import argparse
 import statistics
 from pathlib import Path
 
+from nobody import cmd_age
 from nobody.errors import CliError
 from nobody.settings import get_settings
 
@@ -20,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--sheet", type=Path, default=Path("anonymize-sheet.png"), help="before/after contact sheet")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_anonymize)
+    cmd_age.register_eval(esub, "age")
 
 
 def photos_in(paths: list[Path]) -> list[Path]:

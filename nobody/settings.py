@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     max_queue: int = 32  # jobs waiting for a job process; beyond this new jobs are refused (HTTP 503)
     job_timeout: float = 120.0  # one run of one job; past it its process is killed and the job fails
     max_tries: int = 3  # runs of a job whose worker died mid-job (SIGKILL, OOM) before it ends as failed
-    job_ttl: int = 600  # seconds inputs and results live in Redis (results also in embedded memory)
+    job_ttl: int = 600  # seconds an upload may wait for a worker, and a result is kept (Redis; embedded: memory)
     serve_host: str = "127.0.0.1"
     serve_port: int = 8080
     request_timeout: float = 300.0  # how long an HTTP request waits for its job before 504

@@ -8,6 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference.aging.build import build_age_prototypes
+from inference.aging.prototypes import default_path as prototypes_path
+from inference.generate import Directions, FaceMeter, StyleGAN, fit_directions
+from inference.generate.directions import default_path as directions_path
 from models import ModelStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,10 +25,15 @@ def images_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def store(tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
+    """The real weights through a fresh cache per test session: read from the mirrors (NOBODY_MODEL_MIRROR, else
+    ../shared) and from an installed cache (NOBODY_MODEL_DIR) if there is one. Derived files (latent directions,
+    donor bank, age prototypes) are made here, so tests run the same on a dev machine and on a clean CI clone and
+    never write into the cache the product uses."""
     mirrors = [Path(p) for p in os.environ.get("NOBODY_MODEL_MIRROR", "").split(os.pathsep) if p]
     mirrors = mirrors or [SHARED / "models", SHARED / "images"]
-    cache = Path(os.environ.get("NOBODY_MODEL_DIR", tmp_path_factory.mktemp("model-cache")))
-    return ModelStore(cache, mirrors)
+    if os.environ.get("NOBODY_MODEL_DIR"):
+        mirrors.append(Path(os.environ["NOBODY_MODEL_DIR"]).expanduser())
+    return ModelStore(tmp_path_factory.mktemp("model-cache"), mirrors)
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -36,12 +45,41 @@ def load_rgb(path: Path) -> np.ndarray:
     return np.ascontiguousarray(bgr[:, :, ::-1])
 
 
-@pytest.fixture(scope="session")
-def tiny_directions(store: ModelStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Latent directions fitted on a few generated faces (about a minute): good enough to steer gender and
-    age coarsely in tests. Written to a temp dir, never into the model cache the product uses."""
-    from inference.generate import fit_directions
+TINY_FIT = 96  # faces: enough for usable gender, yaw and age directions; the closed loop does the rest
 
-    path = tmp_path_factory.mktemp("directions") / "tiny.npz"
-    fit_directions(store, n_samples=96, seed=3, out_path=path)
+
+@pytest.fixture(scope="session")
+def gan(store: ModelStore) -> StyleGAN:
+    return StyleGAN(store)
+
+
+@pytest.fixture(scope="session")
+def meter(store: ModelStore) -> FaceMeter:
+    return FaceMeter(store)
+
+
+@pytest.fixture(scope="session")
+def tiny_fit(store: ModelStore, gan: StyleGAN) -> tuple[Directions, Path]:
+    """Latent directions fitted on a few generated faces (about half a minute): good enough to steer gender and
+    age coarsely in tests. Written where the session's store keeps them, so an `Engine` on that store (service,
+    queue and bot tests) generates donors with them too."""
+    path = directions_path(store)
+    return fit_directions(store, n_samples=TINY_FIT, seed=3, out_path=path, gan=gan), path
+
+
+@pytest.fixture(scope="session")
+def tiny_directions(tiny_fit: tuple[Directions, Path]) -> Path:
+    return tiny_fit[1]
+
+
+@pytest.fixture(scope="session")
+def tiny_age_prototypes(store: ModelStore, tiny_directions: Path, gan: StyleGAN, meter: FaceMeter) -> Path:
+    """Age prototypes from 4 short generator walks, uncalibrated (about a minute): real edits, coarse ages.
+    Written where the session's store keeps them, so the age job (service, bot) finds them as in production."""
+    path = prototypes_path(store)
+    walk = (0.0, 8.0, 16.0, 26.0, 40.0)  # predicted years from each child start
+    build_age_prototypes(
+        store, 4, seed=5, out_path=path, directions=tiny_directions, gan=gan, meter=meter, walk_steps=walk,
+        calibrate=False,
+    )  # fmt: skip
     return path

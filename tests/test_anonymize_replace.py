@@ -11,7 +11,7 @@ from conftest import load_rgb
 from inference.analyze import FaceAnalyzer
 from inference.anonymize.composite import protect_boxes
 from inference.anonymize.donors import DonorFace, GeneratedDonors
-from inference.anonymize.pipeline import Anonymizer
+from inference.anonymize.pipeline import MAX_DONORS, Anonymizer
 from inference.anonymize.verify import THRESHOLD
 from inference.generate import DonorGenerator
 from inference.swap import ClassicalSwapper
@@ -46,8 +46,8 @@ class SelfDonors:
     def __init__(self, image: np.ndarray) -> None:
         self.image = image
 
-    def donor(self, face: Face, seed: int) -> DonorFace:
-        return DonorFace(self.image, face.landmarks68, face.age, face.gender, f"self:{seed}", True)
+    def donor(self, face: Face, seed: int, attempt: int = 0) -> DonorFace:
+        return DonorFace(self.image, face.landmarks68, face.age, face.gender, f"self:{seed}:{attempt}", True)
 
 
 def test_unverifiable_swap_falls_back_to_blur(analyzer: FaceAnalyzer, t1: np.ndarray, faces: list[Face]) -> None:
@@ -55,12 +55,29 @@ def test_unverifiable_swap_falls_back_to_blur(analyzer: FaceAnalyzer, t1: np.nda
     result = anonymizer.run(t1, keep={1, 2, 4, 5, 6}, faces=faces)
     outcome = result.faces[2]
     assert outcome.number == 3 and outcome.mode == "blur"
-    assert outcome.retries == 2  # three donors tried
+    assert outcome.retries == MAX_DONORS - 1  # every try used
     assert outcome.fallback and "too similar" in outcome.fallback
     inside = protect_boxes(t1.shape, [faces[2].box])
     assert np.any(result.image[inside] != t1[inside]), "the face was left as it was"
     kept = protect_boxes(t1.shape, [f.box for f in faces if f.number != 3])
     assert np.array_equal(result.image[kept], t1[kept])
+
+
+class OtherFaces:
+    """Donor `attempt` is face number attempt+1 of the same photo, whoever asks: every face gets the same list."""
+
+    def __init__(self, image: np.ndarray, faces: list[Face]) -> None:
+        self.image, self.faces = image, faces
+
+    def donor(self, face: Face, seed: int, attempt: int = 0) -> DonorFace:
+        other = self.faces[attempt % len(self.faces)]
+        return DonorFace(self.image, other.landmarks68, other.age, other.gender, f"face:{other.number}", True)
+
+
+def test_no_two_faces_of_a_photo_get_the_same_donor(analyzer: FaceAnalyzer, t1: np.ndarray, faces: list[Face]) -> None:
+    result = Anonymizer(analyzer, OtherFaces(t1, faces), ClassicalSwapper()).run(t1, faces=faces, verify=False)
+    donors = [outcome.donor for outcome in result.faces]
+    assert donors == [f"face:{n}" for n in range(1, 7)]  # each face took the first donor not yet used
 
 
 def test_replaced_face_is_verified_and_the_rest_is_bit_identical(

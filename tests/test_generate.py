@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TINY_FIT, load_rgb
 
 from inference.generate import (
     Directions,
@@ -13,31 +14,14 @@ from inference.generate import (
     FaceMeter,
     StyleGAN,
     TargetSpec,
-    fit_directions,
     load_directions,
 )
 from inference.generate.directions import ATTRIBUTES, check_source
 from inference.generate.expression import mouth_open, smile
 from inference.generate.preview import Preview
+from inference.generate.steer import steer
+from inference.types import Face
 from models import ModelStore
-
-TINY_FIT = 96  # faces: enough for usable gender, yaw and age directions; the closed loop does the rest
-
-
-@pytest.fixture(scope="module")
-def gan(store: ModelStore) -> StyleGAN:
-    return StyleGAN(store)
-
-
-@pytest.fixture(scope="module")
-def meter(store: ModelStore) -> FaceMeter:
-    return FaceMeter(store)
-
-
-@pytest.fixture(scope="module")
-def tiny_fit(store: ModelStore, gan: StyleGAN, tmp_path_factory: pytest.TempPathFactory) -> tuple[Directions, Path]:
-    path = tmp_path_factory.mktemp("directions") / "tiny.npz"
-    return fit_directions(store, n_samples=TINY_FIT, seed=3, out_path=path, gan=gan), path
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +93,50 @@ def test_expression_measures_respond_to_the_mouth() -> None:
     assert smile(lifted) > smile(base) + 0.04
     assert mouth_open(base) == pytest.approx(0.0)
     assert mouth_open(parted) > 0.2
+
+
+def test_steer_hits_linear_targets_and_holds_the_rest() -> None:
+    rng = np.random.default_rng(0)
+    coef = rng.standard_normal((len(ATTRIBUTES), 512)) * 0.3
+    directions = Directions(
+        ATTRIBUTES, coef, np.zeros(len(ATTRIBUTES)), np.zeros(512), np.ones(8), np.zeros((0, 8)), {}
+    )
+    w = rng.standard_normal(512).astype(np.float32)
+    before = directions.predict(w)
+    goal = {"age": before[0] + 20.0, "yaw": before[2] - 15.0, "male": before[1]}
+    moved = steer(w, directions, goal)
+    after = directions.predict(moved)
+    assert after[0] == pytest.approx(goal["age"], abs=0.1)
+    assert after[2] == pytest.approx(goal["yaw"], abs=0.1)
+    assert after[1] == pytest.approx(before[1], abs=0.1)  # held
+    # The move is the smallest one: no component outside the span of the constrained directions.
+    span = coef[[0, 2, 1]]
+    residual = (moved - w) - span.T @ np.linalg.lstsq(span.T, moved - w, rcond=None)[0]
+    assert np.linalg.norm(residual) < 1e-3 * np.linalg.norm(moved - w)
+    assert np.linalg.norm(steer(w, directions, goal, max_step=1.0) - w) == pytest.approx(1.0, rel=1e-3)
+
+
+def test_target_from_a_measured_photo_face(meter: FaceMeter, images_dir: Path) -> None:
+    rgb = load_rgb(images_dir / "t1.jpg")
+    m = meter.measure(rgb)
+    assert m is not None
+    face = Face(
+        1,
+        m.detection.box,
+        m.detection.score,
+        m.detection.landmarks,
+        m.landmarks68,
+        m.age,
+        m.gender,
+        max(m.p_male, 1 - m.p_male),
+        m.pose,
+        m.skin,
+    )
+    target = TargetSpec.from_face(face)
+    assert target.gender == m.gender and target.age == m.age and target.yaw == m.pose.yaw
+    assert target.smile == pytest.approx(m.smile) and target.mouth_open == pytest.approx(m.mouth_open)
+    assert target.ita == m.skin.ita and target.glasses is False
+    assert set(target.wanted()) == {"age", "male", "yaw", "pitch", "smile", "mouth_open", "ita"}
 
 
 def test_direction_file_round_trip(tiny_fit: tuple[Directions, Path]) -> None:

@@ -29,6 +29,9 @@ FRAME = 512  # stored size of the 1024 px generator output
 MAX_FACE = 220  # target faces wider than this (px) get an on-demand 1024 px donor: a 512 frame would blur
 AGES = (5, 9, 13, 17, 22, 28, 35, 42, 50, 58, 66, 74)
 YAWS = (-25.0, 0.0, 25.0)
+# Age counts double in the ranking: the swap keeps the target's jaw, hair and skin, so the result reads between the
+# two ages, and a donor far in age shows up more than one a few degrees off in pose.
+AGE_WEIGHT = 2.0
 TOP = 4  # a request chooses among this many closest entries, so repeated requests vary
 
 
@@ -108,13 +111,15 @@ class BankDonors:
         self.entries = [BankEntry(**e) for e in json.loads(index.read_text())] if index.is_file() else []
         self._images: dict[str, np.ndarray] = {}
 
-    def donor(self, face: Face, seed: int) -> DonorFace:
+    def donor(self, face: Face, seed: int, attempt: int = 0) -> DonorFace:
         width = float(face.box[2] - face.box[0])
         ranked = self._ranked(face)
         if width > MAX_FACE or not ranked:
-            return self.fallback.donor(face, seed)
-        rng = np.random.default_rng(seed)
-        entry = ranked[int(rng.integers(min(TOP, len(ranked))))]
+            return self.fallback.donor(face, seed, attempt)
+        # The first attempts visit the TOP closest entries in a seed-dependent order (repeated requests vary);
+        # later attempts go on down the ranking, so no attempt repeats an earlier donor.
+        order = np.random.default_rng(seed).permutation(min(TOP, len(ranked)))
+        entry = ranked[int(order[attempt]) if attempt < len(order) else min(attempt, len(ranked) - 1)]
         spec = TargetSpec.from_face(face)
         close = abs(entry.age - face.age) <= tolerance("age", face.age)
         matched = close and (spec.yaw is None or abs(abs(entry.yaw) - abs(spec.yaw)) <= 2 * tolerance("yaw", 0))
@@ -129,7 +134,7 @@ class BankDonors:
 
         def cost(e: BankEntry) -> float:
             terms = [
-                (e.age - face.age) / tolerance("age", face.age),
+                AGE_WEIGHT * (e.age - face.age) / tolerance("age", face.age),
                 (abs(e.yaw) - abs(face.pose.yaw)) / tolerance("yaw", 0),
                 (e.pitch - face.pose.pitch) / tolerance("pitch", 0),
             ]

@@ -31,7 +31,9 @@ class DonorUnavailable(RuntimeError):
 
 
 class DonorSource(Protocol):
-    def donor(self, face: Face, seed: int) -> DonorFace: ...
+    def donor(self, face: Face, seed: int, attempt: int = 0) -> DonorFace:
+        """A donor for `face`, reproducible in (seed, attempt); each attempt gives a different donor."""
+        ...
 
 
 class GeneratedDonors:
@@ -50,7 +52,8 @@ class GeneratedDonors:
             self._generator = DonorGenerator(self.store)
         return self._generator
 
-    def donor(self, face: Face, seed: int) -> DonorFace:
+    def donor(self, face: Face, seed: int, attempt: int = 0) -> DonorFace:
+        seed = (seed + attempt) % (2**31)
         try:
             made = self.generator.generate(TargetSpec.from_face(face), seed)
         except RuntimeError as exc:  # e.g. no measurable face in the bounded tries

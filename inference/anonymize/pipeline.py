@@ -21,13 +21,16 @@ from inference.anonymize.bank import BankDonors
 from inference.anonymize.composite import blend, protect_boxes
 from inference.anonymize.donors import DonorFace, DonorSource, DonorUnavailable
 from inference.anonymize.obscure import obscure
-from inference.anonymize.verify import Verdict, Verifier
+from inference.anonymize.verify import MARGIN, Verdict, Verifier
 from inference.swap import ClassicalSwapper, FaceSwapper
 from inference.types import Face
 
 Mode = Literal["replace", "blur", "pixelate", "solid"]
 log = logging.getLogger(__name__)
-MAX_DONORS = 3  # tries per face before the blur fallback: each costs a generation + a swap + a check
+MAX_DONORS = 6  # tries per face before the blur fallback: a bank try is a swap + a check (~0.2 s), a generated ~2 s
+
+
+MAX_LOOKUPS = 4 * MAX_DONORS  # donor lookups per face, counting those skipped as already used in the photo
 
 
 class UnknownFace(ValueError):
@@ -50,6 +53,7 @@ class FaceOutcome:
     gender_kept: bool | None = None
     retries: int = 0
     fallback: str | None = None  # why a replace ended as blur
+    note: str | None = None  # e.g. a donor accepted without the verification margin
 
 
 @dataclass
@@ -89,12 +93,13 @@ class Anonymizer:
             raise UnknownFace(f"no face number {', '.join(map(str, unknown))}: this photo has {len(faces)} face(s)")
         protect = protect_boxes(rgb.shape, [f.box for f in faces if f.number in keep])
         image, mask = rgb.copy(), np.zeros(rgb.shape[:2], np.float32)
+        used: set[str] = set()  # donors already given to a face of this photo
         outcomes = []
         for face in faces:
             outcome = _outcome(face, kept=face.number in keep)
             if not outcome.kept:
                 if mode == "replace":
-                    image, face_mask = self._replace(image, face, outcome, seed, verify, protect)
+                    image, face_mask = self._replace(image, face, outcome, seed, verify, protect, used)
                 else:
                     image, face_mask = _obscure(image, face, mode, protect)
                     outcome.mode = mode
@@ -103,27 +108,72 @@ class Anonymizer:
         return AnonymizeResult(image, outcomes, np.where(protect, 0.0, mask).astype(np.float32))
 
     def _replace(
-        self, image: np.ndarray, face: Face, outcome: FaceOutcome, seed: int, verify: bool, protect: np.ndarray
+        self,
+        image: np.ndarray,
+        face: Face,
+        outcome: FaceOutcome,
+        seed: int,
+        verify: bool,
+        protect: np.ndarray,
+        used: set[str],
     ) -> tuple[np.ndarray, np.ndarray]:
-        verdict: Verdict | None = None
-        for attempt in range(MAX_DONORS if verify else 1):
+        tries: list[_Try] = []
+        for attempt in range(MAX_LOOKUPS):
+            if len(tries) == (MAX_DONORS if verify else 1):
+                break
             try:
-                donor = self.donors.donor(face, _donor_seed(seed, face.number, attempt))
+                donor = self.donors.donor(face, _donor_seed(seed, face.number), attempt)
             except DonorUnavailable as exc:  # never leave the face as it was: blur it below
                 log.warning("face %d: no donor (%s)", face.number, exc)
+                tries.append(_Try(attempt, None, image, np.zeros(image.shape[:2], np.float32)))
+                continue
+            if donor.key in used:  # one new face per person: a group must not turn into twins
                 continue
             swapped = self.swapper.swap(image, face.landmarks68, donor.rgb, donor.landmarks68)
-            candidate = blend(image, swapped.image, swapped.mask, protect)
-            _record_donor(outcome, donor, attempt)
-            if not verify:
-                return candidate, swapped.mask
-            verdict = self.verifier.check(candidate, face)
-            outcome.identity_distance, outcome.redetected = verdict.distance, verdict.redetected
-            outcome.gender_kept = verdict.gender_kept
-            if verdict.ok:
-                return candidate, swapped.mask
-        outcome.mode, outcome.fallback = "blur", verdict.reason if verdict else "no donor could be generated"
+            candidate = _Try(attempt, donor, blend(image, swapped.image, swapped.mask, protect), swapped.mask)
+            if verify:
+                candidate.verdict = self.verifier.check(candidate.image, face)
+            tries.append(candidate)
+            if not verify or candidate.verdict.ok:
+                return _use(outcome, candidate, len(tries) - 1, used)
+        fallback = max((t for t in tries if t.verdict and t.verdict.acceptable), key=_distance, default=None)
+        if fallback is not None:  # no try cleared the margin; the farthest one is still not the same person
+            outcome.note = f"farthest of {len(tries)} donors accepted without the {MARGIN:.2f} margin"
+            return _use(outcome, fallback, len(tries) - 1, used)
+        if tries:
+            _record(outcome, tries[-1], len(tries) - 1)
+        outcome.mode = "blur"
+        outcome.fallback = tries[-1].verdict.reason if tries and tries[-1].verdict else "no donor could be generated"
         return _obscure(image, face, "blur", protect)
+
+
+@dataclass
+class _Try:
+    attempt: int
+    donor: DonorFace | None  # None: the donor source had nothing to give
+    image: np.ndarray
+    mask: np.ndarray
+    verdict: Verdict | None = None
+
+
+def _distance(t: _Try) -> float:
+    return t.verdict.distance if t.verdict and t.verdict.distance is not None else -1.0
+
+
+def _use(outcome: FaceOutcome, t: _Try, retries: int, used: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    _record(outcome, t, retries)
+    if t.donor is not None:
+        used.add(t.donor.key)
+    return t.image, t.mask
+
+
+def _record(outcome: FaceOutcome, t: _Try, retries: int) -> None:
+    if t.donor is not None:
+        outcome.donor, outcome.donor_age, outcome.donor_gender = t.donor.key, round(t.donor.age, 1), t.donor.gender
+    outcome.retries = retries
+    if t.verdict is not None:
+        outcome.identity_distance, outcome.redetected = t.verdict.distance, t.verdict.redetected
+        outcome.gender_kept = t.verdict.gender_kept
 
 
 def _outcome(face: Face, kept: bool) -> FaceOutcome:
@@ -137,16 +187,11 @@ def _outcome(face: Face, kept: bool) -> FaceOutcome:
     )
 
 
-def _record_donor(outcome: FaceOutcome, donor: DonorFace, attempt: int) -> None:
-    outcome.donor, outcome.donor_age, outcome.donor_gender = donor.key, round(donor.age, 1), donor.gender
-    outcome.retries = attempt
-
-
 def _obscure(image: np.ndarray, face: Face, mode: str, protect: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pixels, mask = obscure(image, face.box, mode)  # type: ignore[arg-type]
     return blend(image, pixels, mask, protect), np.where(protect, 0.0, mask).astype(np.float32)
 
 
-def _donor_seed(seed: int, number: int, attempt: int) -> int:
-    """Distinct, reproducible donor per (request seed, face, attempt)."""
-    return (seed * 1_000_003 + number * 101 + attempt) % (2**31)
+def _donor_seed(seed: int, number: int) -> int:
+    """Distinct, reproducible donors per (request seed, face); the donor source varies them per attempt."""
+    return (seed * 1_000_003 + number * 101) % (2**31)

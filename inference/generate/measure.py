@@ -61,8 +61,9 @@ class FaceMeasure:
 
 class FaceMeter:
     def __init__(self, store: ModelStore, detector: str = "scrfd", threads: int = 1, tta: bool = True) -> None:
-        """`tta=False` reads age and gender from one chip instead of six views: ~25 % cheaper, noisier per face;
-        fitting directions over a thousand faces averages that noise away (same cross-validated R^2)."""
+        """`tta=False` reads age and gender from one chip instead of six views: cheaper, noisier per face. Fitting
+        directions averages that noise away: on 2400 faces the linear models' cross-validated R^2 was 0.65 / 0.71
+        (age / gender) on single-chip labels against 0.63 / 0.66 on six-view labels."""
         self.tta = tta
         # No zoomed second pass: a generated face is never tiny, and the pass would only find background blobs.
         self.detector = make_detector(detector, store, zoom=False, threads=threads)

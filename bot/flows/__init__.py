@@ -1,0 +1,1 @@
+"""The conversations: anonymize (photo → face sheet → keep/replace → result), aging, settings."""
