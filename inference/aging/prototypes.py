@@ -13,13 +13,13 @@ Made by `build.build_age_prototypes` from generator walks, with the engine's tar
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from inference.generate.stylegan import MAPPING_BIN, SYNTHESIS_BIN
+from inference.npz import load_npz, save_npz
 from models import ModelStore, manifest
 
 FILE_NAME = "age-prototypes.npz"
@@ -69,35 +69,29 @@ def default_path(store: ModelStore) -> Path:
 
 
 def save_prototypes(protos: AgePrototypes, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as fh:
-        np.savez_compressed(
-            fh,
-            anchors=protos.anchors.astype(np.float32),
-            shape=protos.shape.astype(np.float32),
-            texture=protos.texture.astype(np.float16),  # smooth averages: half precision loses nothing visible
-            detail=protos.detail.astype(np.float16),
-            mean_shape=protos.mean_shape.astype(np.float32),
-            coverage=protos.coverage.astype(np.int32),
-            calibration=protos.calibration.astype(np.float32),
-            meta=np.array(json.dumps(protos.meta)),
-        )
-    tmp.replace(path)
+    save_npz(
+        path,
+        protos.meta,
+        compress=True,
+        anchors=protos.anchors.astype(np.float32),
+        shape=protos.shape.astype(np.float32),
+        texture=protos.texture.astype(np.float16),  # smooth averages: half precision loses nothing visible
+        detail=protos.detail.astype(np.float16),
+        mean_shape=protos.mean_shape.astype(np.float32),
+        coverage=protos.coverage.astype(np.int32),
+        calibration=protos.calibration.astype(np.float32),
+    )
 
 
 def load_prototypes(path: Path) -> AgePrototypes:
-    with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(str(data["meta"]))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{path}: age prototype format {meta.get('format')}, expected {FORMAT}; build again")
-        return AgePrototypes(
-            anchors=data["anchors"].astype(np.float64),
-            shape=data["shape"].astype(np.float32),
-            texture=data["texture"].astype(np.float32),
-            detail=data["detail"].astype(np.float32),
-            mean_shape=data["mean_shape"].astype(np.float64),
-            coverage=data["coverage"].astype(np.int64),
-            meta=meta,
-            calibration=data["calibration"].astype(np.float64),
-        )
+    meta, data = load_npz(path, FORMAT, "age prototype", "build again")
+    return AgePrototypes(
+        anchors=data["anchors"].astype(np.float64),
+        shape=data["shape"].astype(np.float32),
+        texture=data["texture"].astype(np.float32),
+        detail=data["detail"].astype(np.float32),
+        mean_shape=data["mean_shape"].astype(np.float64),
+        coverage=data["coverage"].astype(np.int64),
+        meta=meta,
+        calibration=data["calibration"].astype(np.float64),
+    )

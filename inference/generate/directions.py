@@ -10,7 +10,6 @@ The fit is stored as a small .npz in the model cache (never in git); `nobody mod
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from inference.generate.measure import FaceMeter
 from inference.generate.preview import Preview
 from inference.generate.ridge import RidgeFit, fit_ridge
 from inference.generate.stylegan import MAPPING_BIN, SYNTHESIS_BIN, StyleGAN
+from inference.npz import load_npz, save_npz
 from models import ModelStore, manifest
 
 ATTRIBUTES = ("age", "male", "yaw", "pitch", "smile", "mouth_open", "ita", "glasses")
@@ -142,36 +142,29 @@ def _directions(fit: RidgeFit, w_avg: np.ndarray, labels: np.ndarray, meta: dict
 
 
 def save_directions(directions: Directions, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as fh:
-        np.savez(
-            fh,
-            names=np.array(directions.names),
-            coef=directions.coef.astype(np.float32),
-            intercept=directions.intercept,
-            w_avg=directions.w_avg.astype(np.float32),
-            r2=directions.r2,
-            labels=directions.labels.astype(np.float32),
-            meta=np.array(json.dumps(directions.meta)),
-        )
-    tmp.replace(path)
+    save_npz(
+        path,
+        directions.meta,
+        names=np.array(directions.names),
+        coef=directions.coef.astype(np.float32),
+        intercept=directions.intercept,
+        w_avg=directions.w_avg.astype(np.float32),
+        r2=directions.r2,
+        labels=directions.labels.astype(np.float32),
+    )
 
 
 def load_directions(path: Path) -> Directions:
-    with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(str(data["meta"]))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{path}: direction file format {meta.get('format')}, expected {FORMAT}; fit again")
-        return Directions(
-            names=tuple(str(n) for n in data["names"]),
-            coef=data["coef"].astype(np.float64),
-            intercept=data["intercept"].astype(np.float64),
-            w_avg=data["w_avg"].astype(np.float64),
-            r2=data["r2"].astype(np.float64),
-            labels=data["labels"].astype(np.float64),
-            meta=meta,
-        )
+    meta, data = load_npz(path, FORMAT, "direction file", "fit again")
+    return Directions(
+        names=tuple(str(n) for n in data["names"]),
+        coef=data["coef"].astype(np.float64),
+        intercept=data["intercept"].astype(np.float64),
+        w_avg=data["w_avg"].astype(np.float64),
+        r2=data["r2"].astype(np.float64),
+        labels=data["labels"].astype(np.float64),
+        meta=meta,
+    )
 
 
 def check_source(directions: Directions) -> None:
