@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable
-from pathlib import PurePath
 
 from telegram import CallbackQuery, InputFile
 from telegram.error import BadRequest
 
 from bot import keyboards
 from bot.callbacks import Action, Callback
-from bot.flows.common import EXPECTED, analyze_photo, reply_to
+from bot.flows.common import EXPECTED, photo_with_faces, reply_to
 from bot.i18n import t
 from bot.media import Incoming
 from bot.progress import run_job
@@ -65,19 +64,10 @@ async def start(chat: Chat, item: Incoming, targets: list[int]) -> None:
     if not await svc.state.take_quota(chat.user_id, svc.settings.bot_quota_per_day):
         await chat.bot.send_message(chat.chat_id, t(chat.lang, "quota", limit=svc.settings.bot_quota_per_day))
         return
-    status = StatusMessage(chat, item.message_id)
-    try:
-        async with chat_action(chat):
-            session, sheet = await analyze_photo(chat, item, "age", status)
-    except EXPECTED as exc:
-        log_failure(log, "photo refused", exc)
-        await status.show(problem_text(chat.lang, exc, svc))
+    analyzed = await photo_with_faces(chat, item, "age")
+    if analyzed is None:
         return
-    if not session.faces:
-        await svc.state.drop(session.sid)
-        await status.show(t(chat.lang, "no_faces"))
-        return
-    session.stem = PurePath(item.filename).stem[:60] or "photo"
+    session, sheet, status = analyzed
     session.targets = targets[:MAX_TARGETS]
     session.face = 1 if len(session.faces) == 1 else None
     session.stage = "pick_face" if session.face is None else "targets"

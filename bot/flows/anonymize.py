@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable
-from pathlib import PurePath
 
 from telegram import CallbackQuery, InputFile
 from telegram.error import BadRequest
 
 from bot import keyboards
 from bot.callbacks import Action, Callback
-from bot.flows.common import EXPECTED, analyze_photo, kept_text, reply_to
+from bot.flows.common import EXPECTED, kept_text, photo_with_faces, reply_to
 from bot.i18n import t
 from bot.media import Incoming
 from bot.progress import run_job
@@ -51,20 +50,11 @@ async def start(chat: Chat, items: list[Incoming]) -> None:
 
 
 async def _one(chat: Chat, item: Incoming, mode: str) -> None:
-    status = StatusMessage(chat, item.message_id)
-    try:
-        async with chat_action(chat):
-            session, sheet = await analyze_photo(chat, item, "anon", status)
-    except EXPECTED as exc:
-        log_failure(log, "photo refused", exc)
-        await status.show(problem_text(chat.lang, exc, chat.services))
+    analyzed = await photo_with_faces(chat, item, "anon")
+    if analyzed is None:
         return
-    if not session.faces:
-        await chat.services.state.drop(session.sid)
-        await status.show(t(chat.lang, "no_faces"))
-        return
+    session, sheet, status = analyzed
     session.mode = mode if mode in keyboards.MODES else "replace"
-    session.stem = PurePath(item.filename).stem[:60] or "photo"
     await chat.services.state.save(session)
     message = await chat.bot.send_photo(
         chat.chat_id,

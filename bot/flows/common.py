@@ -1,8 +1,10 @@
-"""Steps both photo flows share: fetch the image, store it with a new selection, analyze it."""
+"""Steps both photo flows share: fetch the image, store it with a new selection, analyze it, and answer the user
+when that ends the request (a refused photo, no faces)."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import PurePath
 
 from telegram import ReplyParameters
 
@@ -11,7 +13,7 @@ from bot.i18n import t
 from bot.media import Incoming
 from bot.progress import run_job
 from bot.state import FaceInfo, Kind, Session
-from bot.ui import Chat, StatusMessage
+from bot.ui import Chat, StatusMessage, chat_action, log_failure, problem_text
 from inference.jobs import JobOutput
 from inference.queue.base import JobFailed, QueueFull
 
@@ -49,6 +51,25 @@ async def analyze_photo(chat: Chat, item: Incoming, kind: Kind, status: StatusMe
     await svc.state.save(session)
     log.info("analyzed a photo: %d face(s)", len(session.faces))
     return session, output
+
+
+async def photo_with_faces(chat: Chat, item: Incoming, kind: Kind) -> tuple[Session, JobOutput, StatusMessage] | None:
+    """Analyze `item` into a new session named after the file, with the face sheet and the status message to
+    finish; None when the user has been told why there is nothing to choose from (nothing is left stored)."""
+    status = StatusMessage(chat, item.message_id)
+    try:
+        async with chat_action(chat):
+            session, sheet = await analyze_photo(chat, item, kind, status)
+    except EXPECTED as exc:
+        log_failure(log, "photo refused", exc)
+        await status.show(problem_text(chat.lang, exc, chat.services))
+        return None
+    if not session.faces:
+        await chat.services.state.drop(session.sid)
+        await status.show(t(chat.lang, "no_faces"))
+        return None
+    session.stem = PurePath(item.filename).stem[:60] or "photo"
+    return session, sheet, status
 
 
 def kept_text(lang: str, numbers: list[int]) -> str:
