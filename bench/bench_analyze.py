@@ -10,10 +10,10 @@ compare medians from the same run.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_ms  # bench/timing.py: scripts here run with bench/ on sys.path
 
 from inference.analyze import FaceAnalyzer
 from inference.detect.registry import DETECTORS, make_detector
@@ -22,16 +22,6 @@ from nobody.settings import get_settings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "images"
 PHOTOS = ("t1.jpg", "solvay_conference_1927.jpg", "Tom_Hanks_54745.png")
-
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times)
 
 
 def main() -> None:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from timing import median_ms  # bench/timing.py: scripts here run with bench/ on sys.path
 
 from inference.analyze import FaceAnalyzer
 from inference.anonymize.pipeline import Anonymizer
@@ -26,16 +26,6 @@ from nobody.settings import get_settings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "images"
 PHOTOS = ("t1.jpg", "solvay_conference_1927.jpg")
-
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm: first call pays for lazy loads and onnxruntime's first-run allocations
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times)
 
 
 def deface_runner(rgb: np.ndarray) -> Callable[[], object] | None:
