@@ -7,13 +7,13 @@ Age is the expectation over 81 classes (class 0 weighs 0.25 years). `tta=False` 
 
 The raw path is fragile: one 32x32 chip decides the gender, and on t1.jpg the man turned ~50 degrees reads
 female (p_male 0.17), and RetinaFace's keypoints instead of SCRFD's flip the white-bearded man of the Solvay
-photo to female. The default (`tta=True`) therefore
-feeds grey chips, so a colour photo and its black-and-white scan get the same answer (the Solvay photo is grey;
-grey alone turns that man's 0.17 into 0.97 while colour-only TTA still calls him female), and averages the
-networks over a fixed set of views of the same face - paddings 0.15/0.2/0.25 and the horizontal mirror - so one
-pixel of alignment no longer decides. Gender averages log-odds, age averages expectations. Measured over t1,
-Solvay and Tom Hanks with three detectors and 5 random keypoint jitters each (216 face views per detector):
-raw 209-210/216 correct, grey+TTA 216/216 (tests/test_attributes.py has the fixed-image checks).
+photo to female. The default (`tta=True`) therefore feeds grey chips, so a colour photo and its black-and-white
+scan get the same answer (the Solvay photo is grey; grey alone turns that man's 0.17 into 0.97 while colour-only
+TTA still calls him female), and averages the networks over a fixed set of views of the same face - the horizontal
+mirror, and for gender also paddings 0.15/0.2/0.25 - so one pixel of alignment no longer decides. Gender averages
+log-odds, age averages expectations. Gender measured over t1, Solvay and Tom Hanks with three detectors and 5
+random keypoint jitters each (216 face views per detector): raw 209-210/216 correct, grey+TTA 216/216
+(tests/test_attributes.py has the fixed-image checks).
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ import numpy as np
 import onnxruntime as ort
 
 from inference.attributes.landmarks import FivePointModel
-from inference.detect.onnx_session import cpu_threads
+from inference.detect.onnx_session import create_session
 from inference.types import Detection, Gender
 
 MEANS = np.array([122.781998, 117.000999, 104.297997], dtype=np.float32)
 AGE_CHIP, GENDER_CHIP = 64, 32
 CARRIER_PADDING = 0.2
 # Gender is where one chip misleads (see above) and its network is cheap (32 px): three paddings x mirror. The age
-# network costs ~5 ms a chip on one core, so age averages only the mirror pair, which keeps `analyze` on t1 within
-# its time budget; the three paddings moved the t1/Solvay ages by under a year on average.
+# network costs ~5 ms a chip on one core, so age averages only the mirror pair: `analyze` on t1 went from 658 to
+# about 200 ms, and ages moved by 1.2 (t1) and 1.9 (Solvay) years on average against three paddings x mirror.
 GENDER_PADDINGS = (0.15, 0.2, 0.25)
 AGE_PADDINGS = (CARRIER_PADDING,)
 AGE_WEIGHTS = np.array([0.25, *range(1, 81)], dtype=np.float32)
@@ -46,13 +46,6 @@ class AgeGender(NamedTuple):
     age: float  # years
     gender: Gender
     confidence: float  # probability of the reported gender, 0.5..1
-
-
-def _session(path: Path, threads: int) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _to_input(chips: np.ndarray) -> np.ndarray:
@@ -90,11 +83,10 @@ class AgeGenderModel:
     """Both networks plus dlib's 5-point predictor (`dlib/shape_predictor_5_face_landmarks.dat`)."""
 
     def __init__(self, age_path: Path, gender_path: Path, sp5_path: Path, threads: int | None = None) -> None:
-        threads = threads or cpu_threads()
-        self._age = _session(age_path, threads)
+        self._age = create_session(age_path, threads)
         # The 32 px gender network is too small to split: measured on 2 cores, 36 chips took 18 ms on one thread
         # and 29 ms on two.
-        self._gender = _session(gender_path, 1)
+        self._gender = create_session(gender_path, 1)
         self._five = FivePointModel(sp5_path)
 
     def predict(self, image: np.ndarray, face: Detection, *, tta: bool = True) -> AgeGender:
