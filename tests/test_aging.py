@@ -65,18 +65,8 @@ def test_calibration_is_per_band_of_input_age() -> None:
 
 # ----- fixtures on the real models -----
 @pytest.fixture(scope="module")
-def directions_file(tiny_directions: Path) -> Path:
-    return tiny_directions  # the session's shared quick fit (tests/conftest.py)
-
-
-@pytest.fixture(scope="module")
-def prototypes_file(tiny_age_prototypes: Path) -> Path:
-    return tiny_age_prototypes  # the session's tiny build (tests/conftest.py), in the session's own cache
-
-
-@pytest.fixture(scope="module")
-def prototypes(prototypes_file: Path) -> AgePrototypes:
-    return load_prototypes(prototypes_file)
+def prototypes(tiny_age_prototypes: Path) -> AgePrototypes:
+    return load_prototypes(tiny_age_prototypes)
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +85,8 @@ def hanks(images_dir: Path) -> np.ndarray:
 
 
 # ----- engine contract -----
-def test_prototypes_file_is_small_and_complete(prototypes_file: Path, prototypes: AgePrototypes) -> None:
-    assert prototypes_file.stat().st_size < 8_000_000
+def test_prototypes_file_is_small_and_complete(tiny_age_prototypes: Path, prototypes: AgePrototypes) -> None:
+    assert tiny_age_prototypes.stat().st_size < 8_000_000
     a = len(prototypes.anchors)
     assert prototypes.shape.shape == (2, a, 68, 2) and prototypes.texture.shape[:2] == (2, a)
     assert np.all(np.diff(prototypes.anchors) > 0)
@@ -156,8 +146,8 @@ def test_unknown_face_number_is_refused(ager: Ager, hanks) -> None:
         ager.run(hanks, [40], number=9)
 
 
-def test_generated_child_gets_older(ager: Ager, store: ModelStore, gan, meter, directions_file: Path) -> None:
-    donors = DonorGenerator(store, directions_file, gan=gan, meter=meter)
+def test_generated_child_gets_older(ager: Ager, store: ModelStore, gan, meter, tiny_directions: Path) -> None:
+    donors = DonorGenerator(store, tiny_directions, gan=gan, meter=meter)
     child = photo_size(donors.generate(TargetSpec(gender="female", age=7.0), seed=7001).rgb)  # 1024 px: see there
     result = ager.run(child, [30])
     start, aged = result.face.age, result.results[0].estimated_age
@@ -168,7 +158,7 @@ def test_generated_child_gets_older(ager: Ager, store: ModelStore, gan, meter, d
 
 # ----- the job and the command line (HTTP, bot and CLI all go through `run_age`) -----
 @pytest.fixture(scope="module")
-def age_settings(store: ModelStore, prototypes_file: Path) -> Settings:
+def age_settings(store: ModelStore, tiny_age_prototypes: Path) -> Settings:
     """The session's store: the weights from the mirrors, the tiny prototypes in its cache."""
     return Settings(model_dir=store.cache_dir, model_mirror=os.pathsep.join(map(str, store.mirrors)))
 

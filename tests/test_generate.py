@@ -24,11 +24,6 @@ from inference.types import Face
 from models import ModelStore
 
 
-@pytest.fixture(scope="module")
-def directions_file(tiny_fit: tuple[Directions, Path]) -> Path:
-    return tiny_fit[1]
-
-
 def test_mapping_and_synthesis_shapes_and_determinism(gan: StyleGAN) -> None:
     z = gan.sample_z(np.random.default_rng(11), 3)
     w = gan.map(z)
@@ -166,9 +161,9 @@ def test_direction_file_round_trip(tiny_fit: tuple[Directions, Path]) -> None:
     ids=["old-man", "young-girl"],
 )
 def test_generate_matches_gender_and_moves_age(
-    store: ModelStore, gan: StyleGAN, meter: FaceMeter, directions_file: Path, target: TargetSpec, seed: int
+    store: ModelStore, gan: StyleGAN, meter: FaceMeter, tiny_directions: Path, target: TargetSpec, seed: int
 ) -> None:
-    generator = DonorGenerator(store, directions_file, gan=gan, meter=meter, max_tries=3)
+    generator = DonorGenerator(store, tiny_directions, gan=gan, meter=meter, max_tries=3)
     donor = generator.generate(target, seed=seed)
     assert donor.rgb.shape == (1024, 1024, 3) and donor.w.shape == (512,)
     assert donor.landmarks68.shape == (68, 2)

@@ -125,12 +125,12 @@ class Anonymizer:
                 donor = self.donors.donor(face, _donor_seed(seed, face.number), attempt)
             except DonorUnavailable as exc:  # never leave the face as it was: blur it below
                 log.warning("face %d: no donor (%s)", face.number, exc)
-                tries.append(_Try(attempt, None, image, np.zeros(image.shape[:2], np.float32)))
+                tries.append(_Try(None, image, np.zeros(image.shape[:2], np.float32)))
                 continue
             if donor.key in used:  # one new face per person: a group must not turn into twins
                 continue
             swapped = self.swapper.swap(image, face.landmarks68, donor.rgb, donor.landmarks68)
-            candidate = _Try(attempt, donor, blend(image, swapped.image, swapped.mask, protect), swapped.mask)
+            candidate = _Try(donor, blend(image, swapped.image, swapped.mask, protect), swapped.mask)
             if verify:
                 candidate.verdict = self.verifier.check(candidate.image, face)
             tries.append(candidate)
@@ -149,7 +149,6 @@ class Anonymizer:
 
 @dataclass
 class _Try:
-    attempt: int
     donor: DonorFace | None  # None: the donor source had nothing to give
     image: np.ndarray
     mask: np.ndarray
