@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from inference.attributes import AgeGenderModel, EmbeddingModel, LandmarkModel, estimate_pose, estimate_skin
+from inference.attributes.dlib_resnet import onnx_path as identity_onnx
 from inference.detect.registry import DEFAULT_DETECTOR, make_detector
 from inference.order import reading_order
 from inference.types import Detection, Face, FaceDetector, Pose, SkinTone
@@ -28,8 +29,7 @@ class FaceAnalyzer:
     def embedding(self) -> EmbeddingModel:
         """Loaded on first use: most callers never need identity vectors."""
         if self._embedding is None:
-            path = self.store.path("dlib/dlib_face_recognition_resnet_model_v1.dat")
-            self._embedding = EmbeddingModel(path, self.store.path(SP5))
+            self._embedding = EmbeddingModel(identity_onnx(self.store), self.store.path(SP5))
         return self._embedding
 
     def analyze(self, rgb: np.ndarray, *, embeddings: bool = False) -> list[Face]:

@@ -27,6 +27,7 @@ from inference.attributes import (
     ita_category,
     mirror_landmarks68,
 )
+from inference.attributes.dlib_resnet import onnx_path as identity_onnx
 from inference.attributes.pose import MODEL_INDICES, MODEL_POINTS, _camera
 from inference.attributes.skin import skin_regions
 from inference.detect.registry import make_detector
@@ -100,7 +101,7 @@ def age_gender(store: ModelStore) -> AgeGenderModel:
 
 @pytest.fixture(scope="module")
 def embedder(store: ModelStore) -> EmbeddingModel:
-    return EmbeddingModel(store.path("dlib/dlib_face_recognition_resnet_model_v1.dat"), store.path(SP5))
+    return EmbeddingModel(identity_onnx(store), store.path(SP5))
 
 
 def mirror_point(point: tuple[float, float], width: int) -> tuple[float, float]:

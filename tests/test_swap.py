@@ -10,6 +10,7 @@ import pytest
 from conftest import load_rgb
 
 from inference.attributes import EmbeddingModel, LandmarkModel, identity_distance
+from inference.attributes.dlib_resnet import onnx_path as identity_onnx
 from inference.detect.registry import make_detector
 from inference.swap import ClassicalSwapper, FaceSwapper, SwapResult
 from inference.swap.geometry import apply_affine, fit_similarity
@@ -37,10 +38,7 @@ def landmarks(store: ModelStore) -> LandmarkModel:
 
 @pytest.fixture(scope="module")
 def embedder(store: ModelStore) -> EmbeddingModel:
-    return EmbeddingModel(
-        store.path("dlib/dlib_face_recognition_resnet_model_v1.dat"),
-        store.path("dlib/shape_predictor_5_face_landmarks.dat"),
-    )
+    return EmbeddingModel(identity_onnx(store), store.path("dlib/shape_predictor_5_face_landmarks.dat"))
 
 
 @pytest.fixture(scope="module")

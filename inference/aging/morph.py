@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from inference.swap.landmarks import forehead
-from inference.swap.warp import triangulate
+from inference.swap.warp import triangle_affines, triangulate
 
 FOREHEAD_LIFT = 0.7  # eye-to-mouth distances above the brows
 RING_PAD = 0.05  # fraction of the frame side outside the frame
@@ -40,28 +40,11 @@ def _ring(size: int) -> np.ndarray:
     return np.array(top + bottom + sides, dtype=np.float64)
 
 
-def _signed_areas(tri: np.ndarray) -> np.ndarray:
-    """(T,) twice the signed area of each (3, 2) triangle (np.cross on 2-vectors is deprecated in NumPy 2)."""
-    u, v = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
-    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
-
-
-def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(T, 2, 3) dst -> src maps of all triangles in one solve, and which of them are usable (not degenerate,
-    not folded: a point pushed across its neighbours would mirror the skin inside that triangle)."""
-    d, s = dst[triangles], src[triangles]  # (T, 3, 2)
-    area_d, area_s = _signed_areas(d), _signed_areas(s)
-    ok = (np.abs(area_d) > 1e-3) & (area_d * area_s > 0)
-    a = np.concatenate([d, np.ones((*d.shape[:2], 1))], axis=2)  # (T, 3, 3)
-    a[~ok] = np.eye(3)  # placeholders keep the batch solvable; their maps are never used
-    return np.linalg.solve(a, s).transpose(0, 2, 1), ok
-
-
 def sampling_map(src: np.ndarray, dst: np.ndarray, size: int, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """(map_x, map_y) float32 (size, size) for cv2.remap: output pixel -> source position. Pixels no usable
     triangle covers sample the source at their own position times `scale` (source side / output side)."""
     triangles = triangulate(dst)
-    maps, ok = _affines(src, dst, triangles)
+    maps, ok = triangle_affines(src, dst, triangles)
     coarse = -(-size // MAP_STEP) + 1
     labels = np.full((coarse, coarse), -1, np.int32)
     for k in np.flatnonzero(ok):

@@ -33,6 +33,9 @@ YAWS = (-25.0, 0.0, 25.0)
 # two ages, and a donor far in age shows up more than one a few degrees off in pose.
 AGE_WEIGHT = 2.0
 TOP = 4  # a request chooses among this many closest entries, so repeated requests vary
+# Tried and dropped: ordering these by the donor's identity distance to the original (it predicts the swapped
+# result's distance with r = 0.66 on Solvay) cut tries by ~10 %, but donors far in identity are also far in age:
+# |age error| <= 10 fell from 77 % to 69 % on t1 + Solvay, and the seed no longer varied the donors.
 
 
 @dataclass(frozen=True)
@@ -109,17 +112,23 @@ class BankDonors:
         self.fallback = fallback or GeneratedDonors(store)
         index = self.dir / "index.json"
         self.entries = [BankEntry(**e) for e in json.loads(index.read_text())] if index.is_file() else []
+        self._table = {
+            name: np.array([getattr(e, name) for e in self.entries], np.float64)
+            for name in ("age", "yaw", "pitch", "smile", "mouth_open", "ita", "glasses")
+        }
+        self._genders = np.array([e.gender for e in self.entries])
+        self._files = np.array([e.file for e in self.entries])
         self._images: dict[str, np.ndarray] = {}
 
     def donor(self, face: Face, seed: int, attempt: int = 0) -> DonorFace:
         width = float(face.box[2] - face.box[0])
         ranked = self._ranked(face)
-        if width > MAX_FACE or not ranked:
+        if width > MAX_FACE or attempt >= len(ranked):  # too large for a 512 px frame, or the bank is used up
             return self.fallback.donor(face, seed, attempt)
         # The first attempts visit the TOP closest entries in a seed-dependent order (repeated requests vary);
         # later attempts go on down the ranking, so no attempt repeats an earlier donor.
         order = np.random.default_rng(seed).permutation(min(TOP, len(ranked)))
-        entry = ranked[int(order[attempt]) if attempt < len(order) else min(attempt, len(ranked) - 1)]
+        entry = ranked[int(order[attempt]) if attempt < len(order) else attempt]
         spec = TargetSpec.from_face(face)
         close = abs(entry.age - face.age) <= tolerance("age", face.age)
         matched = close and (spec.yaw is None or abs(abs(entry.yaw) - abs(spec.yaw)) <= 2 * tolerance("yaw", 0))
@@ -128,25 +137,20 @@ class BankDonors:
 
     def _ranked(self, face: Face) -> list[BankEntry]:
         """Same gender, no glasses, then by a tolerance-scaled distance over age, |yaw|, pitch, expression, skin.
-        |yaw| only: the swapper mirrors a donor that turns the other way."""
-        spec = TargetSpec.from_face(face)
-        pool = [e for e in self.entries if e.gender == face.gender and e.glasses < GLASSES_CLEAR]
-
-        def cost(e: BankEntry) -> float:
-            terms = [
-                AGE_WEIGHT * (e.age - face.age) / tolerance("age", face.age),
-                (abs(e.yaw) - abs(face.pose.yaw)) / tolerance("yaw", 0),
-                (e.pitch - face.pose.pitch) / tolerance("pitch", 0),
-            ]
-            if spec.smile is not None:
-                terms.append((e.smile - spec.smile) / tolerance("smile", 0))
-            if spec.mouth_open is not None:
-                terms.append((e.mouth_open - spec.mouth_open) / tolerance("mouth_open", 0))
-            if spec.ita is not None:
-                terms.append((e.ita - spec.ita) / tolerance("ita", 0))
-            return float(np.sum(np.square(terms)))
-
-        return sorted(pool, key=lambda e: (cost(e), e.file))
+        |yaw| only: the swapper mirrors a donor that turns the other way. Vectorised: it runs on every try."""
+        spec, t = TargetSpec.from_face(face), self._table
+        terms = [
+            AGE_WEIGHT * (t["age"] - face.age) / tolerance("age", face.age),
+            (np.abs(t["yaw"]) - abs(face.pose.yaw)) / tolerance("yaw", 0),
+            (t["pitch"] - face.pose.pitch) / tolerance("pitch", 0),
+        ]
+        for name, wanted in (("smile", spec.smile), ("mouth_open", spec.mouth_open), ("ita", spec.ita)):
+            if wanted is not None:
+                terms.append((t[name] - wanted) / tolerance(name, 0))
+        cost = np.sum(np.square(terms), axis=0)
+        pool = np.flatnonzero((self._genders == face.gender) & (t["glasses"] < GLASSES_CLEAR))
+        order = pool[np.lexsort((self._files[pool], cost[pool]))]  # by cost, ties by file name
+        return [self.entries[i] for i in order]
 
     def _image(self, name: str) -> np.ndarray:
         if name not in self._images:

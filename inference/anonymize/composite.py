@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from inference.patch import Patch
+
 
 def protect_boxes(shape: tuple[int, ...], boxes: Iterable[np.ndarray]) -> np.ndarray:
     """Boolean image, True inside any kept face's box: no mask may touch it (kept faces stay bit-identical)."""
@@ -18,21 +20,52 @@ def protect_boxes(shape: tuple[int, ...], boxes: Iterable[np.ndarray]) -> np.nda
     return keep
 
 
-def blend(base: np.ndarray, new: np.ndarray, mask: np.ndarray, protect: np.ndarray | None = None) -> np.ndarray:
-    """base·(1−m) + new·m, where m is `mask` zeroed on `protect`. Pixels with m == 0 are copied, not recomputed,
-    so they stay bit-identical to `base` whatever rounding the blend does."""
-    m = mask.astype(np.float32)
-    if protect is not None:
-        m = np.where(protect, 0.0, m)
-    touched = m > 0
+def blend(base: np.ndarray, new: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """base·(1−m) + new·m for same-sized arrays. Pixels with m == 0 are copied, not recomputed, so they stay
+    bit-identical to `base` whatever rounding the blend does."""
     out = base.copy()
-    if not touched.any():
-        return out
-    ys, xs = np.nonzero(touched)
-    y1, y2, x1, x2 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    mm = m[y1:y2, x1:x2, None]
-    mixed = base[y1:y2, x1:x2] * (1.0 - mm) + new[y1:y2, x1:x2].astype(np.float32) * mm
-    mixed = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-    region = out[y1:y2, x1:x2]
-    region[touched[y1:y2, x1:x2]] = mixed[touched[y1:y2, x1:x2]]
+    _mix_into(out, base, new, mask.astype(np.float32))
     return out
+
+
+def apply(
+    photo: np.ndarray,
+    patch: Patch,
+    protect: np.ndarray | None = None,
+    region: tuple[int, int, int, int] | None = None,
+) -> np.ndarray:
+    """A copy of `photo` with `patch` blended in, its alpha zeroed where `protect` is True. With `region`
+    (x1, y1, x2, y2, holding the patch's box) only that part is copied and returned: a try's verification needs
+    the face's surroundings, not a copy of the whole photo."""
+    rx1, ry1, rx2, ry2 = region if region is not None else (0, 0, photo.shape[1], photo.shape[0])
+    out = photo[ry1:ry2, rx1:rx2].copy()
+    x1, y1, x2, y2 = patch.box
+    if x2 <= x1 or y2 <= y1:
+        return out
+    if not (rx1 <= x1 and ry1 <= y1 and x2 <= rx2 and y2 <= ry2):
+        raise ValueError(f"patch {patch.box} is not inside region {(rx1, ry1, rx2, ry2)}")
+    window = out[y1 - ry1 : y2 - ry1, x1 - rx1 : x2 - rx1]
+    _mix_into(window, photo[y1:y2, x1:x2], patch.pixels, _alpha(patch, protect))
+    return out
+
+
+def accumulate(mask: np.ndarray, patch: Patch, protect: np.ndarray | None = None) -> None:
+    """Record in the photo-sized `mask`, in place, where `patch` may change pixels."""
+    x1, y1, x2, y2 = patch.box
+    np.maximum(mask[y1:y2, x1:x2], _alpha(patch, protect), out=mask[y1:y2, x1:x2])
+
+
+def _alpha(patch: Patch, protect: np.ndarray | None) -> np.ndarray:
+    if protect is None:
+        return patch.alpha
+    x1, y1, x2, y2 = patch.box
+    return np.where(protect[y1:y2, x1:x2], np.float32(0.0), patch.alpha)
+
+
+def _mix_into(out: np.ndarray, base: np.ndarray, new: np.ndarray, m: np.ndarray) -> None:
+    touched = m > 0
+    if not touched.any():
+        return
+    m3 = m[..., None]
+    mixed = base * (1.0 - m3) + new.astype(np.float32) * m3
+    out[touched] = np.clip(np.rint(mixed[touched]), 0, 255).astype(np.uint8)

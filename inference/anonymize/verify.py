@@ -14,6 +14,7 @@ from inference.types import Detection, Face
 # dlib calls two photos the same person below 0.6; the margin keeps borderline results out.
 MARGIN = 0.05
 MIN_IOU = 0.3  # the re-detected face must sit where the original was
+WINDOW_PAD = 0.35
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,12 @@ class Verifier:
         if reference is None:
             raise ValueError("the original face needs its identity embedding (analyze with embeddings=True)")
         distance = identity_distance(self.analyzer.embedding.embed(image, found), reference)
-        gender = self.analyzer.age_gender.predict(image, found).gender
+        gender, _ = self.analyzer.age_gender.genders(image, [found])[0]
         return Verdict(True, distance, gender == original.gender)
 
     def redetect(self, image: np.ndarray, box: np.ndarray) -> Detection | None:
-        """Run the detector on a window around `box` and return the detection that overlaps it best."""
-        x1, y1, x2, y2 = (float(v) for v in box)
-        pad = 0.6 * max(x2 - x1, y2 - y1)
-        h, w = image.shape[:2]
-        cx1, cy1 = int(max(0, x1 - pad)), int(max(0, y1 - pad))
-        cx2, cy2 = int(min(w, x2 + pad)), int(min(h, y2 + pad))
+        """Run the detector on `window(box)` and return the detection that overlaps `box` best."""
+        cx1, cy1, cx2, cy2 = window(image.shape, box)
         crop = np.ascontiguousarray(image[cy1:cy2, cx1:cx2])
         offset = np.array([cx1, cy1], np.float32)
         best, best_iou = None, MIN_IOU
@@ -80,6 +77,14 @@ class Verifier:
             if overlap >= best_iou:
                 best, best_iou = moved, overlap
         return best
+
+
+def window(shape: tuple[int, ...], box: np.ndarray) -> tuple[int, int, int, int]:
+    """x1, y1, x2, y2 of the part of the photo a check reads: the face's box grown by 0.6 of its size each side."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    pad = WINDOW_PAD * max(x2 - x1, y2 - y1)
+    h, w = shape[:2]
+    return int(max(0, x1 - pad)), int(max(0, y1 - pad)), int(min(w, x2 + pad)), int(min(h, y2 + pad))
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:

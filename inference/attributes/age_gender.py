@@ -106,23 +106,36 @@ class AgeGenderModel:
         image = np.ascontiguousarray(image)
         shapes = [self._five.shape(image, face) for face in faces]
         age_views = [_views(image, s, AGE_CHIP, AGE_PADDINGS if tta else None) for s in shapes]
-        gender_views = [_views(image, s, GENDER_CHIP, GENDER_PADDINGS if tta else None) for s in shapes]
         ages = _per_face(self._run(self._age, age_views) @ AGE_WEIGHTS, age_views)
-        p_female, p_male = self._run(self._gender, gender_views).T
+        genders = self._genders(image, shapes, tta)
+        return [AgeGender(float(a.mean()), g, c) for a, (g, c) in zip(ages, genders, strict=True)]
+
+    def genders(self, image: np.ndarray, faces: Sequence[Detection]) -> list[tuple[Gender, float]]:
+        """(gender, confidence) per face without the age network: what verifying a swapped face needs."""
+        if not faces:
+            return []
+        image = np.ascontiguousarray(image)
+        return self._genders(image, [self._five.shape(image, face) for face in faces], tta=True)
+
+    def _genders(
+        self, image: np.ndarray, shapes: list[dlib.full_object_detection], tta: bool
+    ) -> list[tuple[Gender, float]]:
+        views = [_views(image, s, GENDER_CHIP, GENDER_PADDINGS if tta else None) for s in shapes]
+        p_female, p_male = self._run(self._gender, views).T
         log_odds = np.log(np.clip(p_male, 1e-6, 1.0)) - np.log(np.clip(p_female, 1e-6, 1.0))
-        return [self._result(a, lo) for a, lo in zip(ages, _per_face(log_odds, gender_views), strict=True)]
+        return [_gender(lo) for lo in _per_face(log_odds, views)]
 
     @staticmethod
     def _run(session: ort.InferenceSession, views: list[list[np.ndarray]]) -> np.ndarray:
         batch = _to_input(np.stack([chip for face in views for chip in face]))
         return session.run(None, {session.get_inputs()[0].name: batch})[0].astype(np.float64)
 
-    @staticmethod
-    def _result(ages: np.ndarray, log_odds: np.ndarray) -> AgeGender:
-        p_male = float(1.0 / (1.0 + np.exp(-log_odds.mean())))
-        # Ties go to "female", as the carrier's comparison does.
-        gender: Gender = "male" if p_male > 0.5 else "female"
-        return AgeGender(float(ages.mean()), gender, max(p_male, 1.0 - p_male))
+
+def _gender(log_odds: np.ndarray) -> tuple[Gender, float]:
+    """Average the views' log-odds; ties go to "female", as the carrier's comparison does."""
+    p_male = float(1.0 / (1.0 + np.exp(-log_odds.mean())))
+    gender: Gender = "male" if p_male > 0.5 else "female"
+    return gender, max(p_male, 1.0 - p_male)
 
 
 def _per_face(values: np.ndarray, views: list[list[np.ndarray]]) -> list[np.ndarray]:

@@ -10,12 +10,29 @@ from typing import Protocol
 
 import numpy as np
 
+from inference.patch import Patch
+
 
 @dataclass(frozen=True)
 class SwapResult:
-    image: np.ndarray  # (H, W, 3) uint8 RGB, same size as the target
-    mask: np.ndarray  # (H, W) float32 in 0..1; where it is 0 `image` is bit-identical to the target
-    box: tuple[int, int, int, int]  # x1, y1, x2, y2 (exclusive): the only region where mask may be > 0
+    """The target's face region with the donor blended in. Only the region is stored; `image` and `mask` build
+    the photo-sized views on demand (tests, previews), so a pipeline trying many donors copies no photos."""
+
+    target: np.ndarray  # the photo swapped into (a reference, not a copy)
+    patch: Patch  # where its alpha is 0, its pixels are bit-identical to the target's
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """x1, y1, x2, y2 (exclusive): the only region where the mask may be > 0."""
+        return self.patch.box
+
+    @property
+    def image(self) -> np.ndarray:
+        return self.patch.full_image(self.target)
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.patch.full_mask(self.target.shape)
 
 
 class FaceSwapper(Protocol):

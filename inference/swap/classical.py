@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from inference.patch import Patch
 from inference.swap.base import SwapResult, composite
 from inference.swap.color import match_colour
 from inference.swap.expression import keep_eye_openings
@@ -79,9 +80,8 @@ class ClassicalSwapper:
         outline = np.concatenate([t_pts, forehead(t_pts, cfg.mask_forehead)])
         box = _region(outline, 3.5 * cfg.feather * size + 2, target.shape[:2])
         x1, y1, x2, y2 = box
-        full_mask = np.zeros(target.shape[:2], dtype=np.float32)
         if x2 - x1 < 2 or y2 - y1 < 2:  # face entirely outside the picture: nothing to replace
-            return SwapResult(target.copy(), full_mask, box)
+            return SwapResult(target, Patch.empty())
 
         crop = np.ascontiguousarray(target[y1:y2, x1:x2])
         t_local = t_pts - (x1, y1)
@@ -94,10 +94,7 @@ class ClassicalSwapper:
         face = match_colour(face, crop, alpha)
         face = match_texture(face, crop, alpha, cfg.seed)
 
-        image = target.copy()
-        image[y1:y2, x1:x2] = composite(crop, face, alpha)
-        full_mask[y1:y2, x1:x2] = alpha
-        return SwapResult(image, full_mask, box)
+        return SwapResult(target, Patch(composite(crop, face, alpha), alpha.astype(np.float32), box))
 
     def _prepare_donor(self, donor: np.ndarray, d_pts: np.ndarray, t_pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mirror the donor if its head turns the other way (its identity does not care), then shrink it."""

@@ -27,19 +27,21 @@ def triangulate(points: np.ndarray) -> np.ndarray:
     return np.asarray(triangles, dtype=np.int64).reshape(-1, 3)
 
 
-def _signed_area(tri: np.ndarray) -> float:
-    (x1, y1), (x2, y2), (x3, y3) = tri
-    return 0.5 * ((x2 - x1) * (y3 - y1) - (x3 - x1) * (y2 - y1))
+def _signed_areas(tri: np.ndarray) -> np.ndarray:
+    """(T,) twice the signed area of each (3, 2) triangle (np.cross on 2-vectors is deprecated in NumPy 2)."""
+    u, v = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
 
 
-def _affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
-    """2x3 map dst -> src for one triangle; None when the destination is degenerate or the source is folded
-    (mirrored orientation: a pose mismatch put a donor point on the wrong side of its neighbours)."""
-    a_dst, a_src = _signed_area(dst), _signed_area(src)
-    if abs(a_dst) < 1e-3 or a_dst * a_src <= 0:
-        return None
-    a = np.hstack([dst, np.ones((3, 1))])
-    return np.linalg.solve(a, src).T
+def triangle_affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T, 2, 3) dst -> src maps of all triangles in one solve, and which of them are usable (not degenerate,
+    not folded: a point pushed across its neighbours - a pose mismatch - would mirror the skin inside)."""
+    d, s = dst[triangles].astype(np.float64), src[triangles].astype(np.float64)  # (T, 3, 2)
+    area_d, area_s = _signed_areas(d), _signed_areas(s)
+    ok = (np.abs(area_d) > 1e-3) & (area_d * area_s > 0)
+    a = np.concatenate([d, np.ones((*d.shape[:2], 1))], axis=2)  # (T, 3, 3)
+    a[~ok] = np.eye(3)  # placeholders keep the batch solvable; their maps are never used
+    return np.linalg.solve(a, s).transpose(0, 2, 1), ok
 
 
 def piecewise_affine(
@@ -56,15 +58,12 @@ def piecewise_affine(
     """
     w, h = out_size
     labels = np.full((h, w), -1, dtype=np.int32)
-    maps = [fallback.astype(np.float64)]
-    for tri in triangles:
-        m = _affine(src_points[tri].astype(np.float64), dst_points[tri].astype(np.float64))
-        if m is None:
-            continue
-        maps.append(m)
-        poly = np.round(dst_points[tri] * (1 << _SHIFT)).astype(np.int32)
-        cv2.fillConvexPoly(labels, poly, len(maps) - 2, lineType=cv2.LINE_8, shift=_SHIFT)
-    affines = np.stack(maps)[labels + 1]  # (h, w, 2, 3); label -1 picks the fallback
+    maps, ok = triangle_affines(src_points, dst_points, triangles)
+    for k in np.flatnonzero(ok):
+        poly = np.round(dst_points[triangles[k]] * (1 << _SHIFT)).astype(np.int32)
+        cv2.fillConvexPoly(labels, poly, int(k), lineType=cv2.LINE_8, shift=_SHIFT)
+    maps = np.concatenate([fallback[None].astype(np.float64), maps])
+    affines = maps[labels + 1]  # (h, w, 2, 3); label -1 picks the fallback
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
     map_x = affines[..., 0, 0] * xs + affines[..., 0, 1] * ys + affines[..., 0, 2]
     map_y = affines[..., 1, 0] * xs + affines[..., 1, 1] * ys + affines[..., 1, 2]
