@@ -49,6 +49,15 @@ def apply(
     return out
 
 
+def apply_in_place(photo: np.ndarray, patch: Patch, protect: np.ndarray | None = None) -> None:
+    """`apply` into `photo` itself: for the working copy of a request, once a patch is final."""
+    x1, y1, x2, y2 = patch.box
+    if x2 <= x1 or y2 <= y1:
+        return
+    window = photo[y1:y2, x1:x2]
+    _mix_into(window, window.copy(), patch.pixels, _alpha(patch, protect))
+
+
 def accumulate(mask: np.ndarray, patch: Patch, protect: np.ndarray | None = None) -> None:
     """Record in the photo-sized `mask`, in place, where `patch` may change pixels."""
     x1, y1, x2, y2 = patch.box

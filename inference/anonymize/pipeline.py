@@ -18,17 +18,18 @@ import numpy as np
 
 from inference.analyze import FaceAnalyzer
 from inference.anonymize.bank import BankDonors
-from inference.anonymize.composite import accumulate, apply, protect_boxes
+from inference.anonymize.composite import accumulate, apply, apply_in_place, protect_boxes
 from inference.anonymize.donors import DonorFace, DonorSource, DonorUnavailable
 from inference.anonymize.obscure import obscure
-from inference.anonymize.verify import MARGIN, Verdict, Verifier, window
+from inference.anonymize.verify import AGE_TOLERANCE, MARGIN, Verdict, Verifier, window
 from inference.patch import Patch
 from inference.swap import ClassicalSwapper, FaceSwapper
 from inference.types import Face
 
 Mode = Literal["replace", "blur", "pixelate", "solid"]
 log = logging.getLogger(__name__)
-MAX_DONORS = 6  # tries per face before the blur fallback: a bank try is a swap + a check (~0.2 s), a generated ~2 s
+MAX_DONORS = 6  # tries per face before the blur fallback: a bank try is a swap + a check (~40 ms), a generated ~1 s
+AGE_TRIES = 3  # tries that must also read within AGE_TOLERANCE of the original's age; bounds what age costs
 
 
 MAX_LOOKUPS = 4 * MAX_DONORS  # donor lookups per face, counting those skipped as already used in the photo
@@ -50,6 +51,7 @@ class FaceOutcome:
     donor_gender: str | None = None
     donor: str | None = None
     identity_distance: float | None = None
+    age_error: float | None = None  # the result's estimated age minus the original's
     redetected: bool | None = None
     gender_kept: bool | None = None
     retries: int = 0
@@ -137,12 +139,12 @@ class Anonymizer:
             if verify:
                 candidate.verdict = self._check(image, face, candidate.patch, protect)
             tries.append(candidate)
-            if not verify or candidate.verdict.ok:
-                return _use(outcome, candidate, len(tries) - 1, used, apply(image, candidate.patch, protect))
-        fallback = max((t for t in tries if t.verdict and t.verdict.acceptable), key=_distance, default=None)
-        if fallback is not None:  # no try cleared the margin; the farthest one is still not the same person
-            outcome.note = f"farthest of {len(tries)} donors accepted without the {MARGIN:.2f} margin"
-            return _use(outcome, fallback, len(tries) - 1, used, apply(image, fallback.patch, protect))
+            if not verify or _accepted(candidate.verdict, len(tries)):
+                return _use(outcome, candidate, len(tries) - 1, used, image, protect)
+        fallback = max((t for t in tries if t.verdict and t.verdict.acceptable), key=_rank, default=None)
+        if fallback is not None:  # no try passed every check; the best one is still not the same person
+            outcome.note = _fallback_note(fallback.verdict, len(tries))  # type: ignore[arg-type]
+            return _use(outcome, fallback, len(tries) - 1, used, image, protect)
         if tries:
             _record(outcome, tries[-1], len(tries) - 1)
         outcome.mode = "blur"
@@ -166,14 +168,31 @@ class _Try:
     verdict: Verdict | None = None
 
 
-def _distance(t: _Try) -> float:
-    return t.verdict.distance if t.verdict and t.verdict.distance is not None else -1.0
+def _accepted(verdict: Verdict, tries: int) -> bool:
+    """Every check passes; after AGE_TRIES tries, age no longer holds a new face of the right gender back."""
+    return verdict.ok or (tries > AGE_TRIES and verdict.ok_but_age)
 
 
-def _use(outcome: FaceOutcome, t: _Try, retries: int, used: set[str], image: np.ndarray) -> tuple[np.ndarray, Patch]:
+def _rank(t: _Try) -> tuple[bool, float]:
+    """Fallback order: a try that cleared the margin (only its age was off) first, then the farthest."""
+    assert t.verdict is not None and t.verdict.distance is not None
+    return t.verdict.ok_but_age, t.verdict.distance
+
+
+def _fallback_note(verdict: Verdict, tries: int) -> str:
+    if verdict.ok_but_age:
+        return f"none of {tries} donors read within {AGE_TOLERANCE:.0f} years of the original; the farthest kept"
+    return f"farthest of {tries} donors accepted without the {MARGIN:.2f} margin"
+
+
+def _use(
+    outcome: FaceOutcome, t: _Try, retries: int, used: set[str], image: np.ndarray, protect: np.ndarray
+) -> tuple[np.ndarray, Patch]:
+    """Record the chosen try and blend it into the request's working image (`run` owns that copy)."""
     _record(outcome, t, retries)
     if t.donor is not None:
         used.add(t.donor.key)
+    apply_in_place(image, t.patch, protect)
     return image, t.patch
 
 
@@ -183,6 +202,7 @@ def _record(outcome: FaceOutcome, t: _Try, retries: int) -> None:
     outcome.retries = retries
     if t.verdict is not None:
         outcome.identity_distance, outcome.redetected = t.verdict.distance, t.verdict.redetected
+        outcome.age_error = None if t.verdict.age_error is None else round(t.verdict.age_error, 1)
         outcome.gender_kept = t.verdict.gender_kept
 
 
@@ -199,7 +219,8 @@ def _outcome(face: Face, kept: bool) -> FaceOutcome:
 
 def _obscure(image: np.ndarray, face: Face, mode: str, protect: np.ndarray) -> tuple[np.ndarray, Patch]:
     patch = obscure(image, face.box, mode)  # type: ignore[arg-type]
-    return apply(image, patch, protect), patch
+    apply_in_place(image, patch, protect)
+    return image, patch
 
 
 def _donor_seed(seed: int, number: int) -> int:

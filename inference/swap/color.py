@@ -20,6 +20,7 @@ import numpy as np
 _GREY_TOLERANCE = 2  # max channel spread (uint8 levels) for a pixel to count as grey
 _GAMMA = 2.2
 _STAT_PIXELS = 40_000
+_LINEAR = ((np.arange(256, dtype=np.float32) / 255.0) ** _GAMMA).astype(np.float32)  # uint8 -> linear light
 
 
 def is_grayscale(image: np.ndarray) -> bool:
@@ -59,13 +60,17 @@ def _weighted_stats(values: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray,
 
 
 def match_white_balance(donor: np.ndarray, target: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Donor (float RGB 0..255) times a per-channel gain in linear light, so its mean face colour is the target's."""
-    d_lin = (np.clip(donor, 0, 255) / 255.0) ** _GAMMA
-    t_lin = (target.astype(np.float32) / 255.0) ** _GAMMA
-    d_mean, _ = _weighted_stats(d_lin, weight)
-    t_mean, _ = _weighted_stats(t_lin, weight)
-    gain = np.clip(t_mean / np.maximum(d_mean, 1e-4), 0.2, 5.0)
-    return (np.clip(d_lin * gain, 0.0, 1.0) ** (1.0 / _GAMMA) * 255.0).astype(np.float32)
+    """Donor (float RGB 0..255) times a per-channel gain in linear light, so its mean face colour is the target's.
+
+    A gain g in linear light is a gain g^(1/gamma) on the encoded values, so only the statistics are linearised
+    (on the sampled pixels), not the whole crop."""
+    k = _stride(weight.shape)
+    d_lin = (np.clip(donor[::k, ::k], 0, 255) / 255.0) ** _GAMMA
+    t_lin = _LINEAR[target[::k, ::k]]
+    d_mean, _ = _weighted_stats(d_lin, weight[::k, ::k])
+    t_mean, _ = _weighted_stats(t_lin, weight[::k, ::k])
+    gain = np.clip(t_mean / np.maximum(d_mean, 1e-4), 0.2, 5.0) ** (1.0 / _GAMMA)
+    return np.clip(np.clip(donor, 0, 255) * gain.astype(np.float32), 0.0, 255.0).astype(np.float32)
 
 
 def match_contrast(donor_lab: np.ndarray, target_lab: np.ndarray, weight: np.ndarray) -> np.ndarray:
