@@ -110,13 +110,6 @@ class AgeGenderModel:
         genders = self._genders(image, shapes, tta)
         return [AgeGender(float(a.mean()), g, c) for a, (g, c) in zip(ages, genders, strict=True)]
 
-    def genders(self, image: np.ndarray, faces: Sequence[Detection]) -> list[tuple[Gender, float]]:
-        """(gender, confidence) per face without the age network: what verifying a swapped face needs."""
-        if not faces:
-            return []
-        image = np.ascontiguousarray(image)
-        return self._genders(image, [self._five.shape(image, face) for face in faces], tta=True)
-
     def _genders(
         self, image: np.ndarray, shapes: list[dlib.full_object_detection], tta: bool
     ) -> list[tuple[Gender, float]]:
