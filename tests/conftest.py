@@ -10,6 +10,7 @@ import pytest
 
 from inference.aging.build import build_age_prototypes
 from inference.aging.prototypes import default_path as prototypes_path
+from inference.analyze import FaceAnalyzer
 from inference.generate import Directions, FaceMeter, StyleGAN, fit_directions
 from inference.generate.directions import default_path as directions_path
 from models import ModelStore
@@ -46,6 +47,12 @@ def load_rgb(path: Path) -> np.ndarray:
 
 
 TINY_FIT = 96  # faces: enough for usable gender, yaw and age directions; the closed loop does the rest
+
+
+@pytest.fixture(scope="session")
+def analyzer(store: ModelStore) -> FaceAnalyzer:
+    """The default analyzer on the session's store (stateless once loaded, so shared)."""
+    return FaceAnalyzer(store)
 
 
 @pytest.fixture(scope="session")

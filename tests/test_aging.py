@@ -70,11 +70,6 @@ def prototypes(tiny_age_prototypes: Path) -> AgePrototypes:
 
 
 @pytest.fixture(scope="module")
-def analyzer(store: ModelStore) -> FaceAnalyzer:
-    return FaceAnalyzer(store)
-
-
-@pytest.fixture(scope="module")
 def ager(analyzer: FaceAnalyzer, prototypes: AgePrototypes) -> Ager:
     return Ager(analyzer, PrototypeAgeEditor(prototypes))
 

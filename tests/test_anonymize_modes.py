@@ -20,11 +20,6 @@ from nobody.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def analyzer(store: ModelStore) -> FaceAnalyzer:
-    return FaceAnalyzer(store)
-
-
-@pytest.fixture(scope="module")
 def anonymizer(analyzer: FaceAnalyzer) -> Anonymizer:
     return Anonymizer(analyzer, GeneratedDonors(analyzer.store), ClassicalSwapper())
 

@@ -20,11 +20,6 @@ from models import ModelStore
 
 
 @pytest.fixture(scope="module")
-def analyzer(store: ModelStore) -> FaceAnalyzer:
-    return FaceAnalyzer(store)
-
-
-@pytest.fixture(scope="module")
 def t1(images_dir: Path) -> np.ndarray:
     return load_rgb(images_dir / "t1.jpg")
 
