@@ -9,6 +9,7 @@ import numpy as np
 
 from inference.attributes import AgeGenderModel, EmbeddingModel, LandmarkModel, estimate_pose, estimate_skin
 from inference.attributes.dlib_resnet import onnx_path as identity_onnx
+from inference.attributes.landmarks import FivePointModel
 from inference.detect.registry import DEFAULT_DETECTOR, make_detector
 from inference.order import reading_order
 from inference.types import Detection, Face, FaceDetector, Pose, SkinTone
@@ -22,6 +23,8 @@ class FaceAnalyzer:
         self.store = store
         self.detector = make_detector(detector, store) if isinstance(detector, str) else detector
         self.landmarks = LandmarkModel(store.path("dlib/shape_predictor_68_face_landmarks.dat"))
+        # dlib's 5-point shapes align both the age/gender and the identity chips: computed once per face, shared.
+        self.five = FivePointModel(store.path(SP5))
         self.age_gender = AgeGenderModel(store.path("age-v1.onnx"), store.path("gender-v1.onnx"), store.path(SP5))
         self._embedding: EmbeddingModel | None = None
 
@@ -42,8 +45,9 @@ class FaceAnalyzer:
         """Faces for given detections, numbered 1.. in the given order."""
         if not detections:
             return []
-        age_gender = self.age_gender.predict_many(rgb, detections)
-        vectors = self.embedding.embed_many(rgb, detections) if embeddings else [None] * len(detections)
+        shapes = self.five.shapes(rgb, detections)
+        age_gender = self.age_gender.predict_many(rgb, detections, shapes=shapes)
+        vectors = self.embedding.embed_many(rgb, detections, shapes) if embeddings else [None] * len(detections)
         faces = []
         for number, (det, ag, vector) in enumerate(zip(detections, age_gender, vectors, strict=True), start=1):
             points = self.landmarks.predict(rgb, det)

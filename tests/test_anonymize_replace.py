@@ -12,7 +12,7 @@ from inference.analyze import FaceAnalyzer
 from inference.anonymize.composite import protect_boxes
 from inference.anonymize.donors import DonorFace, GeneratedDonors
 from inference.anonymize.pipeline import MAX_DONORS, Anonymizer
-from inference.anonymize.verify import THRESHOLD
+from inference.anonymize.verify import REDETECT_FACE, THRESHOLD, Verifier, iou
 from inference.generate import DonorGenerator
 from inference.swap import ClassicalSwapper
 from inference.types import Face
@@ -27,6 +27,21 @@ def t1(images_dir: Path) -> np.ndarray:
 @pytest.fixture(scope="module")
 def faces(analyzer: FaceAnalyzer, t1: np.ndarray) -> list[Face]:
     return analyzer.analyze(t1, embeddings=True)
+
+
+def test_redetection_on_a_shrunk_window_lands_where_the_face_is(
+    analyzer: FaceAnalyzer, t1: np.ndarray, faces: list[Face]
+) -> None:
+    """The check detects on a window shrunk so the face is REDETECT_FACE px wide (t1's are ~100 px): what it
+    finds must come back in photo pixels, on the face the analysis found."""
+    verifier = Verifier(analyzer)
+    assert min(float(f.box[2] - f.box[0]) for f in faces) > REDETECT_FACE  # every face goes through the shrink
+    for face in faces:
+        found = verifier.redetect(t1, face.box)
+        assert found is not None, face.number
+        assert iou(found.box, face.box) > 0.8, face.number
+        size = float(face.box[2] - face.box[0])
+        assert np.abs(found.landmarks - face.landmarks5).max() < 0.06 * size, face.number
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from inference.analyze import FaceAnalyzer
@@ -15,6 +16,7 @@ from inference.types import Detection, Face
 MARGIN = 0.05
 MIN_IOU = 0.3  # the re-detected face must sit where the original was
 WINDOW_PAD = 0.35  # see window()
+REDETECT_FACE = 48.0  # px: see Verifier.redetect
 
 
 @dataclass(frozen=True)
@@ -78,20 +80,29 @@ class Verifier:
         reference = original.embedding
         if reference is None:
             raise ValueError("the original face needs its identity embedding (analyze with embeddings=True)")
-        distance = identity_distance(self.analyzer.embedding.embed(image, found), reference)
+        shapes = self.analyzer.five.shapes(image, [found])
+        distance = identity_distance(self.analyzer.embedding.embed_many(image, [found], shapes)[0], reference)
         if distance <= LAST_RESORT:  # refused whatever else it shows: skip the age and gender networks
             return Verdict(True, distance, None)
-        read = self.analyzer.age_gender.predict(image, found)
+        read = self.analyzer.age_gender.predict_many(image, [found], shapes=shapes)[0]
         return Verdict(True, distance, read.gender == original.gender, read.age - original.age)
 
     def redetect(self, image: np.ndarray, box: np.ndarray) -> Detection | None:
-        """Run the detector on `window(box)` and return the detection that overlaps `box` best."""
+        """Run the detector on `window(box)` and return the detection that overlaps `box` best.
+
+        The window is shrunk so the face is at most REDETECT_FACE px wide: the analysis found it at a quarter of
+        that in its 640 px canvas, and the detector's cost grows with the canvas (the identity and age chips are
+        still cut from the full-resolution window)."""
         cx1, cy1, cx2, cy2 = window(image.shape, box)
         crop = np.ascontiguousarray(image[cy1:cy2, cx1:cx2])
+        scale = min(1.0, REDETECT_FACE / max(float(box[2] - box[0]), 1.0))
+        if scale < 1.0:
+            size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+            crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
         offset = np.array([cx1, cy1], np.float32)
         best, best_iou = None, MIN_IOU
         for det in self.analyzer.detector.detect(crop):
-            moved = Detection(det.box + np.tile(offset, 2), det.score, det.landmarks + offset)
+            moved = Detection(det.box / scale + np.tile(offset, 2), det.score, det.landmarks / scale + offset)
             overlap = iou(moved.box, box)
             if overlap >= best_iou:
                 best, best_iou = moved, overlap

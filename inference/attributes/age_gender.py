@@ -99,19 +99,21 @@ class AgeGenderModel:
         faces: Sequence[Detection],
         *,
         tta: bool = True,
+        shapes: Sequence[dlib.full_object_detection] | None = None,
     ) -> list[AgeGender]:
-        """One result per face; all chips of all faces go through each network in a single batch."""
+        """One result per face; all chips of all faces go through each network in a single batch. `shapes`: the
+        faces' dlib 5-point shapes when the caller already has them (the identity network aligns on the same)."""
         if not faces:
             return []
         image = np.ascontiguousarray(image)
-        shapes = [self._five.shape(image, face) for face in faces]
+        shapes = self._five.shapes(image, faces) if shapes is None else shapes
         age_views = [_views(image, s, AGE_CHIP, AGE_PADDINGS if tta else None) for s in shapes]
         ages = _per_face(self._run(self._age, age_views) @ AGE_WEIGHTS, age_views)
         genders = self._genders(image, shapes, tta)
         return [AgeGender(float(a.mean()), g, c) for a, (g, c) in zip(ages, genders, strict=True)]
 
     def _genders(
-        self, image: np.ndarray, shapes: list[dlib.full_object_detection], tta: bool
+        self, image: np.ndarray, shapes: Sequence[dlib.full_object_detection], tta: bool
     ) -> list[tuple[Gender, float]]:
         views = [_views(image, s, GENDER_CHIP, GENDER_PADDINGS if tta else None) for s in shapes]
         p_female, p_male = self._run(self._gender, views).T

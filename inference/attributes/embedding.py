@@ -40,14 +40,17 @@ class EmbeddingModel:
         """(128,) float32 descriptor of one detected face."""
         return self.embed_many(image, [face])[0]
 
-    def embed_many(self, image: np.ndarray, faces: Sequence[Detection]) -> list[np.ndarray]:
-        """One descriptor per face; the chips of one image run as a single batch."""
+    def embed_many(
+        self, image: np.ndarray, faces: Sequence[Detection], shapes: Sequence[dlib.full_object_detection] | None = None
+    ) -> list[np.ndarray]:
+        """One descriptor per face; the chips of one image run as a single batch. `shapes`: the faces' dlib 5-point
+        shapes when the caller already has them (the age/gender networks align on the same ones)."""
         if not faces:
             return []
         image = np.ascontiguousarray(image)
-        shapes = dlib.full_object_detections()
-        for face in faces:
-            shapes.append(self._five.shape(image, face))
-        chips = np.stack(dlib.get_face_chips(image, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
+        shapes = self._five.shapes(image, faces) if shapes is None else shapes
+        detections = dlib.full_object_detections()
+        detections.extend(shapes)
+        chips = np.stack(dlib.get_face_chips(image, detections, size=CHIP_SIZE, padding=CHIP_PADDING))
         batch = np.ascontiguousarray(chips.transpose(0, 3, 1, 2), dtype=np.float32)
         return list(self._net.run(None, {"chips": batch})[0])

@@ -10,6 +10,7 @@ midpoint between the eye centre and the mouth centre (median offset < 0.04 of th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import dlib
@@ -70,7 +71,12 @@ class FivePointModel:
         self._predictor = dlib.shape_predictor(str(path))
 
     def shape(self, image: np.ndarray, face: Detection) -> dlib.full_object_detection:
-        return self._predictor(np.ascontiguousarray(image), dlib_rect(hog_box(face.landmarks)))
+        return self.shapes(image, [face])[0]
+
+    def shapes(self, image: np.ndarray, faces: Sequence[Detection]) -> list[dlib.full_object_detection]:
+        """One shape per face. Computed once and shared: the age/gender and identity chips align on the same."""
+        image = np.ascontiguousarray(image)
+        return [self._predictor(image, dlib_rect(hog_box(face.landmarks))) for face in faces]
 
 
 class LandmarkModel:

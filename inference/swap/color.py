@@ -25,8 +25,10 @@ _LINEAR = ((np.arange(256, dtype=np.float32) / 255.0) ** _GAMMA).astype(np.float
 
 def is_grayscale(image: np.ndarray) -> bool:
     """True when (nearly) every pixel has R == G == B, as in a scanned black-and-white photo saved as RGB."""
-    spread = image.max(axis=2).astype(np.int16) - image.min(axis=2).astype(np.int16)
-    return bool(np.mean(spread <= _GREY_TOLERANCE) > 0.99)
+    # Channel-wise maximum/minimum: numpy's reductions over a 3-long last axis are ~20x slower on a face crop.
+    r, g, b = (image[..., c].astype(np.int16) for c in range(3))
+    spread = np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)
+    return bool(np.count_nonzero(spread <= _GREY_TOLERANCE) > 0.99 * spread.size)
 
 
 def skin_weight(donor: np.ndarray, target: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -53,9 +55,9 @@ def _stride(shape: tuple[int, ...]) -> int:
 def _weighted_stats(values: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k = _stride(weight.shape)
     values, weight = values[::k, ::k], weight[::k, ::k]
-    w = weight[..., None] / max(float(weight.sum()), 1e-6)
-    mean = (values * w).sum(axis=(0, 1))
-    std = np.sqrt(((values - mean) ** 2 * w).sum(axis=(0, 1)))
+    w = weight / max(float(weight.sum()), 1e-6)
+    mean = np.einsum("ij,ijc->c", w, values)  # runs on every try: einsum skips the (h, w, c) weighted copy
+    std = np.sqrt(np.einsum("ij,ijc->c", w, (values - mean) ** 2))
     return mean, std
 
 
