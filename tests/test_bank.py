@@ -9,8 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from inference.anonymize.bank import FRAME, TOP, BankDonors, BankEntry, bank_dir
+from inference.analyze import SP5
+from inference.anonymize.bank import FRAME, IDENTITY_CUT, TOP, BankDonors, BankEntry, bank_dir
 from inference.anonymize.donors import DonorFace
+from inference.attributes import EmbeddingModel, identity_distance
+from inference.attributes.dlib_resnet import onnx_path as identity_onnx
 from inference.generate.measure import FaceMeter
 from inference.generate.stylegan import StyleGAN
 from inference.image_out import encode_image
@@ -36,6 +39,7 @@ def bank(store: ModelStore, gan: StyleGAN, meter: FaceMeter, tmp_path_factory: p
     out = bank_dir(small)
     out.mkdir(parents=True)
     entries = []
+    embedder = EmbeddingModel(identity_onnx(small), small.path(SP5))
     for k, z in enumerate(gan.sample_z(np.random.default_rng(5), 5)):
         rgb = gan.synthesize(gan.truncate(gan.map(z)[0], 0.6))
         m = meter.measure(rgb)
@@ -46,7 +50,7 @@ def bank(store: ModelStore, gan: StyleGAN, meter: FaceMeter, tmp_path_factory: p
         entries.append(
             BankEntry(
                 f"{k:04d}.jpg", "female", m.age, m.pose.yaw, m.pose.pitch, m.smile, m.mouth_open, m.skin.ita, 0.0,
-                (m.landmarks68 * scale).round(2).tolist(),
+                (m.landmarks68 * scale).round(2).tolist(), embedder.embed(rgb, m.detection).tolist(),
             )
         )  # fmt: skip
     (out / "index.json").write_text(json.dumps([asdict(e) for e in entries]))
@@ -91,3 +95,19 @@ def test_other_gender_and_large_faces_are_generated(bank: ModelStore) -> None:
     assert donors.donor(replace(face, gender="male"), 1).key == "generated"
     assert donors.donor(replace(face, box=np.array([0, 0, 400, 400], np.float32)), 1).key == "generated"
     assert fallback.calls == [0, 0]
+
+
+def test_a_donor_close_in_identity_to_the_original_is_never_offered(bank: ModelStore) -> None:
+    donors = BankDonors(bank, Recorded())  # type: ignore[arg-type]
+    entry = donors.entries[2]
+    face = replace(_target(entry), embedding=np.asarray(entry.embedding, np.float32))  # the donor is the person
+    offered = set()
+    for attempt in range(len(donors.entries)):
+        donor = donors.donor(face, seed=7, attempt=attempt)
+        if donor.key == "generated":
+            break
+        offered.add(donor.key)
+    far = {f"bank:{e.file}" for e in donors.entries if identity_distance(e.embedding, face.embedding) >= IDENTITY_CUT}
+    assert far and "bank:0002.jpg" not in offered and offered == far
+    # Without an identity vector (analysis without embeddings) the bank offers every entry.
+    assert "bank:0002.jpg" in {donors.donor(_target(entry), seed=7, attempt=a).key for a in range(5)}
